@@ -1,0 +1,21 @@
+/** Error codes for SPIFFE IDs and trust domains (the rules of the SPIFFE ID standard). */
+export const idErrorCodes = {
+  ERR_ID_EMPTY: 'the SPIFFE ID is empty',
+  ERR_ID_BAD_SCHEME: 'the scheme is missing or is not exactly "spiffe://"',
+  ERR_ID_MISSING_TRUST_DOMAIN: 'the trust domain is missing',
+  ERR_ID_BAD_TRUST_DOMAIN_CHAR: 'the trust domain has a character other than lowercase a-z, 0-9, ".", "-", "_"',
+  ERR_ID_HAS_PORT: 'the SPIFFE ID has a port',
+  ERR_ID_HAS_USERINFO: 'the SPIFFE ID has userinfo ("user@")',
+  ERR_ID_HAS_QUERY: 'the SPIFFE ID has a query ("?")',
+  ERR_ID_HAS_FRAGMENT: 'the SPIFFE ID has a fragment ("#")',
+  ERR_ID_PERCENT_ENCODED: 'the SPIFFE ID has percent-encoding ("%")',
+  ERR_ID_BAD_PATH_CHAR: 'a path segment has a character other than a-z, A-Z, 0-9, ".", "-", "_"',
+  ERR_ID_NO_LEADING_SLASH: 'a non-empty path does not start with "/"',
+  ERR_ID_EMPTY_SEGMENT: 'the path has an empty segment ("//")',
+  ERR_ID_DOT_SEGMENT: 'the path has a "." or ".." segment',
+  ERR_ID_TRAILING_SLASH: 'the path ends with "/"',
+  ERR_ID_TOO_LONG: 'the SPIFFE ID is longer than 2048 bytes',
+  ERR_ID_TRUST_DOMAIN_TOO_LONG: 'the trust domain is longer than 255 bytes',
+  ERR_ID_NOT_MEMBER: 'the SPIFFE ID is not a member of the expected trust domain',
+  ERR_ID_NOT_AUTHORIZED: 'an authorizer refused the peer SPIFFE ID',
+} as const;

@@ -1,0 +1,2 @@
+export { TrustDomain, type ParseOptions } from './trust-domain.js';
+export { SpiffeId } from './spiffe-id.js';

@@ -1,0 +1,7 @@
+/**
+ * @tspire/spiffe: the SPIFFE standards in TypeScript: IDs, authorizers, bundles, X509-SVIDs
+ * and JWT-SVIDs. Time is always injected (`now`), never read from globals here.
+ */
+export * from './errors.js';
+export * from './id/index.js';
+export * from './bundle/index.js';

@@ -1,0 +1,3 @@
+/** Error codes for X509-SVIDs and JWT-SVIDs (parsing and verification). */
+export const svidErrorCodes = {
+} as const;
