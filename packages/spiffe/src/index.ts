@@ -5,3 +5,5 @@
 export * from './errors.js';
 export * from './id/index.js';
 export * from './bundle/index.js';
+export * from './svid/x509-index.js';
+export * from './svid/jwt-index.js';

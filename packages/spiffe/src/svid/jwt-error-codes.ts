@@ -1,0 +1,3 @@
+/** Error codes for JWT-SVID parsing and validation. */
+export const jwtSvidErrorCodes = {
+} as const;

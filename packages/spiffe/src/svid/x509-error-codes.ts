@@ -1,0 +1,3 @@
+/** Error codes for X509-SVID parsing and verification. */
+export const x509SvidErrorCodes = {
+} as const;
