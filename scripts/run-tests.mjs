@@ -29,7 +29,7 @@ function collect(dir, out) {
 const files = [];
 if (!e2eOnly) {
   for (const pkg of readdirSync(join(root, 'packages'))) collect(join(root, 'packages', pkg, 'dist'), files);
-  collect(join(root, 'scripts', 'dist'), files);
+  collect(join(root, 'bench', 'dist'), files);
 }
 if (!unitOnly) collect(join(root, 'test', 'dist'), files);
 
