@@ -5,12 +5,25 @@
 import { idErrorCodes } from './id/error-codes.js';
 import { bundleErrorCodes } from './bundle/error-codes.js';
 import { svidErrorCodes } from './svid/error-codes.js';
+import { derErrorCodes } from './der/error-codes.js';
+
+/**
+ * The codes of each area, keyed by the folder whose `error-codes.ts` defines them. Tests use it
+ * to catch two areas defining one code (a spread would silently keep only the last).
+ */
+export const spiffeErrorCodeAreas = {
+  id: idErrorCodes,
+  bundle: bundleErrorCodes,
+  svid: svidErrorCodes,
+  der: derErrorCodes,
+} as const;
 
 /** Every code the SPIFFE library can throw, with a one-line description (kept in docs/errors.md). */
 export const spiffeErrorCodes = {
   ...idErrorCodes,
   ...bundleErrorCodes,
   ...svidErrorCodes,
+  ...derErrorCodes,
 } as const;
 
 export type SpiffeErrorCode = keyof typeof spiffeErrorCodes;

@@ -7,3 +7,4 @@ export * from './id/index.js';
 export * from './bundle/index.js';
 export * from './svid/x509-index.js';
 export * from './svid/jwt-index.js';
+export * as der from './der/index.js';

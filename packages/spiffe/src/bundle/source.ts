@@ -5,6 +5,7 @@
 import type { TrustDomain } from '../id/trust-domain.js';
 import type { X509Bundle } from './x509-bundle.js';
 import type { JwtBundle } from './jwt-bundle.js';
+import type { SpiffeBundle } from './spiffe-bundle.js';
 
 /** Gives the X.509 bundle of a trust domain; throws SpiffeError ERR_BUNDLE_NOT_FOUND if none. */
 export interface X509BundleSource {
@@ -14,4 +15,9 @@ export interface X509BundleSource {
 /** Gives the JWT bundle of a trust domain; throws SpiffeError ERR_BUNDLE_NOT_FOUND if none. */
 export interface JwtBundleSource {
   getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle;
+}
+
+/** Gives the SPIFFE bundle of a trust domain; throws SpiffeError ERR_BUNDLE_NOT_FOUND if none. */
+export interface SpiffeBundleSource {
+  getSpiffeBundleForTrustDomain(trustDomain: TrustDomain): SpiffeBundle;
 }

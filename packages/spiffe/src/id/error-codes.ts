@@ -16,6 +16,5 @@ export const idErrorCodes = {
   ERR_ID_TRAILING_SLASH: 'the path ends with "/"',
   ERR_ID_TOO_LONG: 'the SPIFFE ID is longer than 2048 bytes',
   ERR_ID_TRUST_DOMAIN_TOO_LONG: 'the trust domain is longer than 255 bytes',
-  ERR_ID_NOT_MEMBER: 'the SPIFFE ID is not a member of the expected trust domain',
-  ERR_ID_NOT_AUTHORIZED: 'an authorizer refused the peer SPIFFE ID',
+  ERR_ID_NOT_AUTHORIZED: 'an authorizer refused the peer SPIFFE ID (the message names the peer and what was expected)',
 } as const;

@@ -62,6 +62,10 @@ export class SpiffeId {
       if (segment.includes('/')) {
         throw new SpiffeError('ERR_ID_BAD_PATH_CHAR', `path segment ${quote(segment)} must not contain "/"`);
       }
+      // Checked here: a trailing empty segment would otherwise read as a trailing slash.
+      if (segment === '') {
+        throw new SpiffeError('ERR_ID_EMPTY_SEGMENT', `path segments cannot be empty: ${quote(segments.join('/'))}`);
+      }
     }
     return SpiffeId.fromPath(trustDomain, segments.map((s) => '/' + s).join(''));
   }
@@ -81,8 +85,10 @@ export class SpiffeId {
     return this.path === '';
   }
 
+  /** True when `other` is the same ID (exact string comparison, as go-spiffe). */
   equals(other: SpiffeId | undefined | null): boolean {
-    return other != null && other.#text === this.#text;
+    // `#text in` keeps a non-SpiffeId argument from throwing a TypeError.
+    return other != null && typeof other === 'object' && #text in other && other.#text === this.#text;
   }
 
   toString(): string {

@@ -21,10 +21,16 @@ function isPathChar(c: number): boolean {
   return isTrustDomainChar(c) || (c >= 0x41 && c <= 0x5a); // plus A-Z
 }
 
-/** Throws the error for a byte that may not appear in a trust domain. */
+/**
+ * Throws the error for a byte that may not appear in a trust domain. Userinfo is judged on the
+ * whole authority (the part before any "?" or "#"), so `user:pass@host` reads as userinfo, not a port.
+ */
 function badTrustDomainChar(input: string, name: string, index: number): never {
+  const authority = name.split(/[?#]/, 1)[0] ?? '';
+  if (authority.includes('@')) {
+    throw new SpiffeError('ERR_ID_HAS_USERINFO', `SPIFFE ID ${quote(input)} must not contain userinfo`);
+  }
   const ch = name[index];
-  if (ch === '@') throw new SpiffeError('ERR_ID_HAS_USERINFO', `SPIFFE ID ${quote(input)} must not contain userinfo`);
   if (ch === ':') throw new SpiffeError('ERR_ID_HAS_PORT', `SPIFFE ID ${quote(input)} must not contain a port`);
   if (ch === '%') throw new SpiffeError('ERR_ID_PERCENT_ENCODED', `SPIFFE ID ${quote(input)} must not contain percent-encoding`);
   if (ch === '?') throw new SpiffeError('ERR_ID_HAS_QUERY', `SPIFFE ID ${quote(input)} must not contain a query`);
@@ -89,7 +95,7 @@ export function validatePath(path: string, input: string = path): void {
 
 /** Splits and validates a full SPIFFE ID string; returns its trust domain name and path. */
 export function splitId(input: string, checkLength = true): { trustDomain: string; path: string } {
-  if (input.length === 0) throw new SpiffeError('ERR_ID_EMPTY', 'SPIFFE ID cannot be empty');
+  if (input.length === 0) throw new SpiffeError('ERR_ID_EMPTY', `SPIFFE ID cannot be empty: ${quote(input)}`);
   if (!input.startsWith(SCHEME_PREFIX)) {
     throw new SpiffeError('ERR_ID_BAD_SCHEME', `scheme is missing or invalid: ${quote(input)}`);
   }

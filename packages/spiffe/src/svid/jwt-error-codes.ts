@@ -1,3 +1,21 @@
-/** Error codes for JWT-SVID parsing and validation. */
+/** Error codes for JWT-SVID parsing and validation, one per rule (go-spiffe's order, §3.3). */
 export const jwtSvidErrorCodes = {
+  ERR_JWT_BAD_OPTIONS: 'the validator was given a bad option (now, leewaySeconds)',
+  ERR_JWT_NO_AUDIENCE: 'the validator was given no expected audience (at least one is required)',
+  ERR_JWT_BAD_FORMAT: 'the token is not a JWS Compact Serialization with a JSON header, or uses crit/b64',
+  ERR_JWT_ALG_NOT_ALLOWED: 'the alg header is missing or not one of RS/ES/PS 256/384/512',
+  ERR_JWT_BAD_TYP: 'the typ header is present and is neither "JWT" nor "JOSE"',
+  ERR_JWT_BAD_CLAIMS: 'the claims are not a JSON object, or a registered claim has the wrong type',
+  ERR_JWT_MISSING_SUB: 'the token has no sub claim',
+  ERR_JWT_MISSING_EXP: 'the token has no exp claim',
+  ERR_JWT_BAD_SUB: 'the sub claim is not a valid SPIFFE ID',
+  ERR_JWT_MISSING_KID: 'the token header has no kid',
+  ERR_JWT_NO_BUNDLE: 'no JWT bundle is available for the trust domain of sub',
+  ERR_JWT_UNKNOWN_KID: 'the JWT bundle has no authority with the token\'s kid',
+  ERR_JWT_BAD_SIGNATURE: 'the signature does not verify with the authority\'s key',
+  ERR_JWT_MISSING_AUD: 'the token has no aud claim (or an empty one)',
+  ERR_JWT_AUDIENCE_MISMATCH: 'no expected audience appears in the token\'s aud',
+  ERR_JWT_NOT_YET_VALID: 'nbf is later than now plus the leeway',
+  ERR_JWT_EXPIRED: 'exp is earlier than now minus the leeway',
+  ERR_JWT_ISSUED_IN_FUTURE: 'iat is later than now plus the leeway',
 } as const;

@@ -1,3 +1,27 @@
 /** Error codes for X509-SVID parsing and verification. */
 export const x509SvidErrorCodes = {
+  ERR_X509_EMPTY_CHAIN: 'no certificates were given (or no CERTIFICATE PEM block was found)',
+  ERR_X509_BAD_CERT: 'a certificate cannot be parsed (bad DER, malformed or duplicate extension)',
+  ERR_X509_BAD_PEM: 'the PEM input has no PEM blocks or a malformed block',
+  ERR_X509_BAD_KEY: 'the private key is missing, encrypted, malformed or of an unsupported type',
+  ERR_X509_KEY_MISMATCH: 'the private key does not match the leaf certificate public key',
+  ERR_X509_NO_URI_SAN: 'the leaf certificate has no URI SAN',
+  ERR_X509_MULTIPLE_URI_SANS: 'the leaf certificate has more than one URI SAN',
+  ERR_X509_INVALID_SPIFFE_ID: 'the leaf certificate URI SAN is not a valid SPIFFE ID',
+  ERR_X509_LEAF_ROOT_PATH: 'the leaf SPIFFE ID has no path (parse only; verify follows go and allows it)',
+  ERR_X509_LEAF_IS_CA: 'the leaf certificate has the CA flag set',
+  ERR_X509_LEAF_NO_DIGITAL_SIGNATURE:
+    'the leaf certificate lacks keyUsage digitalSignature (parse only; verify follows go and does not require it)',
+  ERR_X509_LEAF_KEY_CERT_SIGN: 'the leaf certificate has keyUsage keyCertSign',
+  ERR_X509_LEAF_CRL_SIGN: 'the leaf certificate has keyUsage cRLSign',
+  ERR_X509_NO_BUNDLE: 'no X.509 bundle is available for the leaf trust domain',
+  ERR_X509_EXPIRED: 'a certificate in the path has expired',
+  ERR_X509_NOT_YET_VALID: 'a certificate in the path is not valid yet',
+  ERR_X509_UNKNOWN_AUTHORITY: 'no issuer was found, among the given intermediates and the bundle, for a certificate',
+  ERR_X509_BAD_SIGNATURE: 'a certificate signature does not verify with its issuer public key',
+  ERR_X509_ISSUER_NOT_CA: 'a signing certificate does not have the CA flag set',
+  ERR_X509_ISSUER_NO_KEY_CERT_SIGN: 'a signing certificate has keyUsage without keyCertSign',
+  ERR_X509_PATH_LEN_EXCEEDED: 'a CA pathLenConstraint allows fewer intermediates than the path has',
+  ERR_X509_PATH_TOO_LONG: 'the certification path is longer than allowed or took too many signature checks',
+  ERR_X509_UNHANDLED_CRITICAL_EXTENSION: 'a certificate in the path has a critical extension that is not processed',
 } as const;
