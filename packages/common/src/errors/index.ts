@@ -1,0 +1,12 @@
+export { commonErrorCodes, type CommonErrorCode, type ErrorCodeInfo, type ErrorCodeTable } from './codes.js';
+export {
+  allErrorCodes,
+  errorCodeInfo,
+  registerErrorCodes,
+  spiffeErrorCodeTable,
+  type ErrorCode,
+  type RegisteredErrorCode,
+  type TspireErrorCodes,
+} from './registry.js';
+export { TspireError, isTspireError } from './tspire-error.js';
+export { GENERIC_INTERNAL_MESSAGE, toConnectError, type ToConnectErrorOptions } from './to-connect-error.js';
