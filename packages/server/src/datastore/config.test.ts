@@ -70,7 +70,7 @@ describe('datastore config', () => {
     const port = await closedPort();
     const sleeps: number[] = [];
     const warnings: unknown[] = [];
-    const logger = { debug() {}, info() {}, warn: (fields: Record<string, unknown>) => { warnings.push(fields['attempt']); } };
+    const logger = { debug() {}, info() {}, warn: (_msg: string, fields?: Readonly<Record<string, unknown>>) => { warnings.push(fields?.['attempt']); } };
     await rejectsWith(openDatastore({
       databaseType: 'postgres', connectionString: `postgres://u:secret@127.0.0.1:${port}/spire`,
       connectRetries: 2, connectRetryDelayMs: 250, logger, sleep: async (ms) => { sleeps.push(ms); },

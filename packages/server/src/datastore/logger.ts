@@ -1,9 +1,10 @@
-// The logging surface the datastore needs; pino loggers satisfy it.
+// The logging surface the datastore needs: the same shape as @tspire/common's Logger, so the
+// server passes its logger as is.
 
 export interface DatastoreLogger {
-  debug(fields: Record<string, unknown>, message: string): void;
-  info(fields: Record<string, unknown>, message: string): void;
-  warn(fields: Record<string, unknown>, message: string): void;
+  debug(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  info(message: string, fields?: Readonly<Record<string, unknown>>): void;
+  warn(message: string, fields?: Readonly<Record<string, unknown>>): void;
 }
 
 export const silentLogger: DatastoreLogger = {

@@ -72,7 +72,7 @@ export async function openDatastore(options: OpenDatastoreOptions): Promise<SqlD
       logger,
       ...(options.migrations !== undefined ? { migrations: options.migrations } : {}),
     });
-    if (result.from !== result.to) logger.info({ from: result.from, to: result.to }, 'datastore: schema migrated');
+    if (result.from !== result.to) logger.info('datastore: schema migrated', { from: result.from, to: result.to });
   } catch (err) {
     await db.destroy();
     throw err;

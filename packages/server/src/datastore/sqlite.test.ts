@@ -77,7 +77,7 @@ describe('sqlite specifics', () => {
   it('accepts file: URIs, honouring _busy_timeout and reporting other parameters', async () => {
     const path = join(root, 'uri', 'ds.sqlite3');
     const warnings: unknown[] = [];
-    const logger = { debug() {}, info() {}, warn: (fields: Record<string, unknown>) => { warnings.push(fields['params']); } };
+    const logger = { debug() {}, info() {}, warn: (_msg: string, fields?: Readonly<Record<string, unknown>>) => { warnings.push(fields?.['params']); } };
     const ds = await openDatastore({ databaseType: 'sqlite3', connectionString: `file:${path}?_busy_timeout=100&cache=shared`, logger });
     await ds.createJoinToken({ token: 'uri', expiresAt: 1 });
     await ds.close();

@@ -165,16 +165,16 @@ export async function pruneBundle(ctx: SqlContext, trustDomain: string, expiresB
     const { bundle } = current;
     const x509Authorities = bundle.x509Authorities.filter((a) => {
       const notAfter = certificateNotAfter(a.der);
-      if (notAfter === undefined) ctx.logger.warn({ trustDomain: id }, 'datastore: keeping unparseable X.509 authority while pruning');
+      if (notAfter === undefined) ctx.logger.warn('datastore: keeping unparseable X.509 authority while pruning', { trustDomain: id });
       return notAfter === undefined || notAfter >= expiresBefore;
     });
     const jwtAuthorities = bundle.jwtAuthorities.filter((k) => k.expiresAt === 0 || k.expiresAt >= expiresBefore);
     if (x509Authorities.length === 0 && bundle.x509Authorities.length > 0) {
-      ctx.logger.warn({ trustDomain: id }, 'datastore: bundle pruning halted; all X.509 authorities have expired');
+      ctx.logger.warn('datastore: bundle pruning halted; all X.509 authorities have expired', { trustDomain: id });
       throw failedPrecondition('would prune all certificates');
     }
     if (jwtAuthorities.length === 0 && bundle.jwtAuthorities.length > 0) {
-      ctx.logger.warn({ trustDomain: id }, 'datastore: bundle pruning halted; all JWT authorities have expired');
+      ctx.logger.warn('datastore: bundle pruning halted; all JWT authorities have expired', { trustDomain: id });
       throw failedPrecondition('would prune all JWT signing keys');
     }
     const changed = x509Authorities.length !== bundle.x509Authorities.length ||

@@ -148,7 +148,7 @@ export async function pruneEntries(ctx: SqlContext, expiresBefore: number): Prom
     const rows = await trx.selectFrom('registered_entries').selectAll()
       .where('expires_at', '>', 0).where('expires_at', '<', expiresBefore).execute();
     await deleteEntryRows(trx, rows, ctx.now());
-    if (rows.length > 0) ctx.logger.info({ count: rows.length }, 'datastore: pruned expired registration entries');
+    if (rows.length > 0) ctx.logger.info('datastore: pruned expired registration entries', { count: rows.length });
     return rows.length;
   });
 }

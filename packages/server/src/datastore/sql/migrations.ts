@@ -65,7 +65,7 @@ export async function migrate(db: Kysely<any>, options: MigrateOptions): Promise
     if (current === undefined && !options.disableMigration) await createMigrationsTable(trx, options.backend);
     for (const migration of migrations) {
       if (migration.version <= from) continue;
-      options.logger.info({ version: migration.version }, `datastore: applying migration: ${migration.description}`);
+      options.logger.info(`datastore: applying migration: ${migration.description}`, { version: migration.version });
       await migration.up(trx, options.backend);
     }
     if (!options.disableMigration && (current === undefined || from < latest || current.codeVersion !== options.codeVersion)) {

@@ -214,7 +214,7 @@ export async function pruneAttestedExpiredNodes(
       await trx.deleteFrom('attested_node_entries').where('spiffe_id', 'in', chunk).execute();
     }
     await appendNodeEvents(trx, ids, ctx.now());
-    if (ids.length > 0) ctx.logger.info({ count: ids.length }, 'datastore: pruned expired attested nodes');
+    if (ids.length > 0) ctx.logger.info('datastore: pruned expired attested nodes', { count: ids.length });
     return ids.length;
   });
 }

@@ -105,7 +105,7 @@ function isConfigurationFailure(err: unknown): boolean {
 export async function openPostgresPool(target: PostgresTarget, options: PostgresOptions): Promise<pg.Pool> {
   const pool = new pg.Pool({ ...target.config, max: options.maxOpenConns, idleTimeoutMillis: 30_000, types });
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would crash the process.
-  pool.on('error', (err) => options.logger.warn({ endpoint: target.endpoint, error: err.message }, 'datastore: idle postgres connection failed'));
+  pool.on('error', (err) => options.logger.warn('datastore: idle postgres connection failed', { endpoint: target.endpoint, error: err.message }));
   const attempts = options.connectRetries + 1;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -122,8 +122,7 @@ export async function openPostgresPool(target: PostgresTarget, options: Postgres
         throw new DatastoreError('ERR_DATASTORE_UNAVAILABLE',
           `postgres at ${target.endpoint} is unavailable after ${attempts} attempt(s): ${message || errorCode(err)}`, { cause: err });
       }
-      options.logger.warn({ endpoint: target.endpoint, attempt, attempts, error: message },
-        'datastore: postgres unavailable, retrying');
+      options.logger.warn('datastore: postgres unavailable, retrying', { endpoint: target.endpoint, attempt, attempts, error: message });
       await options.sleep(options.connectRetryDelayMs);
     }
   }

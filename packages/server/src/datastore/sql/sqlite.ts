@@ -98,7 +98,7 @@ function prepareFile(path: string): void {
 
 export function openSqliteFile(target: SqliteTarget, logger: DatastoreLogger): BetterSqlite3.Database {
   if (target.ignoredParams.length > 0) {
-    logger.warn({ params: target.ignoredParams }, 'datastore: ignoring sqlite connection_string parameters');
+    logger.warn('datastore: ignoring sqlite connection_string parameters', { params: target.ignoredParams });
   }
   if (target.path !== ':memory:') prepareFile(target.path);
   let db: BetterSqlite3.Database;
