@@ -7,10 +7,10 @@ import { JwtBundle } from './jwt-bundle.js';
 import { SpiffeBundle } from './spiffe-bundle.js';
 import { TrustDomain } from '../id/trust-domain.js';
 import { isSpiffeError } from '../errors.js';
-import { makeCaCert } from './test-certs.js';
+import { createCa } from '../svid/testing/x509-fixtures.js';
 
 const [a, b, c] = ['a.org', 'b.org', 'c.org'].map((name) => TrustDomain.parse(name)) as [TrustDomain, TrustDomain, TrustDomain];
-const caB = await makeCaCert('b.org');
+const caB = (await createCa({ uris: ['spiffe://b.org'] })).cert;
 const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
 
 function assertNotFound(fn: () => unknown, message: string): void {

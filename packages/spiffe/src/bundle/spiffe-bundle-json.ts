@@ -18,7 +18,7 @@ import { SpiffeError, quote } from '../errors.js';
 import { isJsonObject, parseJsonObject, rawTopLevelNumber } from './json-input.js';
 import { jwkFromPublicKey, KNOWN_KEY_TYPES, publicKeyFromJwk, type PublicJwk } from './jwk.js';
 import { jwtAuthorityJwks, parseJwtAuthorityJwk } from './jwt-bundle.js';
-import { decodeStrictBase64 } from './pem.js';
+import { decodeStrictBase64 } from '../pem/pem.js';
 import { parseCertificate } from './x509-bundle.js';
 
 export const MAX_SEQUENCE_NUMBER = 2n ** 64n - 1n;

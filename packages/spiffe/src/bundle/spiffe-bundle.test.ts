@@ -6,12 +6,12 @@ import { X509Bundle } from './x509-bundle.js';
 import { JwtBundle } from './jwt-bundle.js';
 import { TrustDomain } from '../id/trust-domain.js';
 import { isSpiffeError, type SpiffeErrorCode } from '../errors.js';
-import { makeCaCert } from './test-certs.js';
+import { createCa } from '../svid/testing/x509-fixtures.js';
 
 const td = TrustDomain.parse('example.org');
-const ecCa = await makeCaCert('example.org');
-const rsaCa = await makeCaCert('example.org', 'rsa-2048');
-const edCa = await makeCaCert('example.org', 'ed25519');
+const ecCa = (await createCa()).cert;
+const rsaCa = (await createCa({ algorithm: 'RSA' })).cert;
+const edCa = (await createCa({ algorithm: 'Ed25519' })).cert;
 const jwtEc = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
 const jwtRsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
 

@@ -1,13 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Bundle, parseCertificate } from './x509-bundle.js';
-import { encodePem } from './pem.js';
+import { encodePem } from '../pem/pem.js';
 import { TrustDomain } from '../id/trust-domain.js';
 import { isSpiffeError, type SpiffeErrorCode } from '../errors.js';
-import { makeCaCert } from './test-certs.js';
+import { createCa } from '../svid/testing/x509-fixtures.js';
 
 const td = TrustDomain.parse('example.org');
-const [ecCa, rsaCa, edCa] = [await makeCaCert('example.org'), await makeCaCert('example.org', 'rsa-2048'), await makeCaCert('example.org', 'ed25519')];
+const [ecCa, rsaCa, edCa] = [(await createCa()).cert, (await createCa({ algorithm: 'RSA' })).cert, (await createCa({ algorithm: 'Ed25519' })).cert];
 const certs = [ecCa, rsaCa, edCa];
 
 function rawsOf(bundle: X509Bundle): string[] {

@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
-import { SpiffeError } from '../errors.js';
+import { SpiffeError, isSpiffeError } from '../errors.js';
 import type { TrustDomain } from '../id/trust-domain.js';
-import { splitDer } from './der-split.js';
-import { decodePem, encodePem } from './pem.js';
+import { splitConcatenatedDer } from '../der/split.js';
+import { decodePem, encodePem } from '../pem/pem.js';
 import type { X509BundleSource } from './source.js';
 
 /**
@@ -30,8 +30,7 @@ export class X509Bundle implements X509BundleSource {
   static parsePem(trustDomain: TrustDomain, pem: string | Uint8Array): X509Bundle {
     const text = typeof pem === 'string' ? pem : Buffer.from(pem).toString('latin1');
     if (text.length === 0) return new X509Bundle(trustDomain);
-    const blocks = decodePem(text);
-    if (blocks.length === 0) throw new SpiffeError('ERR_BUNDLE_BAD_PEM', 'no PEM blocks found');
+    const blocks = decodePem(text, { code: 'ERR_BUNDLE_BAD_PEM', what: 'X.509 bundle', requireBlock: true });
     const certs = blocks
       .filter((block) => block.type === 'CERTIFICATE')
       .map((block, i) => parseCertificate(block.bytes, `CERTIFICATE block ${i}`));
@@ -43,7 +42,7 @@ export class X509Bundle implements X509BundleSource {
    * @throws SpiffeError ERR_BUNDLE_BAD_DER or ERR_BUNDLE_BAD_CERT.
    */
   static parseDer(trustDomain: TrustDomain, der: Uint8Array): X509Bundle {
-    const certs = splitDer(der).map((element, i) => parseCertificate(element, `certificate ${i}`));
+    const certs = splitBundleDer(der).map((element, i) => parseCertificate(element, `certificate ${i}`));
     return new X509Bundle(trustDomain, certs);
   }
 
@@ -103,6 +102,16 @@ export class X509Bundle implements X509BundleSource {
       throw new SpiffeError('ERR_BUNDLE_NOT_FOUND', `no X.509 bundle for trust domain "${trustDomain.name}"`);
     }
     return this;
+  }
+}
+
+/** Splits concatenated DER, reporting a DER fault under the bundle's own code. */
+function splitBundleDer(der: Uint8Array): Buffer[] {
+  try {
+    return splitConcatenatedDer(der);
+  } catch (cause) {
+    if (!isSpiffeError(cause, 'ERR_DER_MALFORMED')) throw cause;
+    throw new SpiffeError('ERR_BUNDLE_BAD_DER', `bad bundle DER: ${cause.message}`, { cause });
   }
 }
 

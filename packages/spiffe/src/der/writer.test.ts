@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isSpiffeError } from '../errors.js';
 import { Tag, readBitString, readBoolean, readChildren, readInteger, readOctetString, readOid, readSingle } from './reader.js';
 import { readTime } from './time.js';
 import {
@@ -18,7 +17,6 @@ import {
   encodeTlv,
   encodeUtcTime,
 } from './writer.js';
-import { splitConcatenatedDer } from './split.js';
 
 test('encodeLength uses the shortest form', () => {
   assert.equal(encodeLength(0).toString('hex'), '00');
@@ -76,18 +74,4 @@ test('times: UTCTime before 2050, GeneralizedTime after (RFC 5280)', () => {
   assert.equal(encodeGeneralizedTime(new Date('1999-05-06T07:08:09Z')).subarray(2).toString(), '19990506070809Z');
   assert.throws(() => encodeUtcTime(after), RangeError);
   assert.throws(() => encodeTime(new Date(Number.NaN)), RangeError);
-});
-
-test('splitConcatenatedDer splits SEQUENCEs without copying and refuses junk', () => {
-  const a = encodeSequence(encodeInteger(1));
-  const b = encodeSequence(encodeOctetString(Buffer.alloc(200)));
-  const parts = splitConcatenatedDer(Buffer.concat([a, b]));
-  assert.deepEqual(parts, [a, b]);
-  assert.deepEqual(splitConcatenatedDer(Buffer.alloc(0)), []);
-  const refuse = (input: Buffer, part: RegExp): void => {
-    assert.throws(() => splitConcatenatedDer(input), (err: unknown) => isSpiffeError(err, 'ERR_DER_MALFORMED') && part.test(err.message));
-  };
-  refuse(Buffer.concat([a, b.subarray(0, b.length - 1)]), /runs past the end/);
-  refuse(Buffer.concat([a, Buffer.of(0x30)]), /length is missing/);
-  refuse(Buffer.concat([a, encodeOctetString(Buffer.of(1))]), /element 1 is not a SEQUENCE/);
 });

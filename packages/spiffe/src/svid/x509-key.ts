@@ -4,7 +4,7 @@
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { SpiffeError } from '../errors.js';
-import type { PemBlock } from './x509-pem.js';
+import type { PemBlock } from '../pem/pem.js';
 
 /** Key types an X509-SVID may use (go-spiffe: RSA, ECDSA, Ed25519). */
 const SUPPORTED_KEY_TYPES: ReadonlySet<string> = new Set(['ec', 'rsa', 'ed25519']);

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { SpiffeError, type SpiffeErrorCode } from '../errors.js';
+import type { SpiffeErrorCode } from '../errors.js';
+import { assertFails } from './testing/assert-fails.js';
 import { X509Svid } from './x509-svid.js';
-import { encodePem } from './x509-pem.js';
+import { encodePem } from '../pem/pem.js';
 import { KeyUsage, createCa, createIntermediate, createLeaf, generateKeys, type Issued } from './testing/x509-fixtures.js';
 
 const root = await createCa();
@@ -13,15 +14,6 @@ const chainPem = encodePem('CERTIFICATE', leaf.der) + encodePem('CERTIFICATE', i
 const chainDer = Buffer.concat([leaf.der, intermediate.der]);
 const rsaRoot = await createCa({ subject: 'CN=rsa root', algorithm: 'RSA' });
 const rsaLeaf = await createLeaf(rsaRoot, { keys: rsaRoot.keys });
-
-function assertFails(fn: () => unknown, code: SpiffeErrorCode, messagePart?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof SpiffeError, `expected a SpiffeError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (messagePart) assert.match(err.message, messagePart);
-    return true;
-  });
-}
 
 function pemKey(issued: Issued, type: 'pkcs8' | 'sec1' | 'pkcs1'): string {
   return issued.keys.privateKey.export({ type, format: 'pem' }) as string;

@@ -5,7 +5,7 @@ import { splitConcatenatedDer } from '../der/split.js';
 import { describeCertificate, getX509CertInfo } from './x509-cert-info.js';
 import { checkLeafUsage, leafSpiffeId } from './x509-leaf.js';
 import { checkKeyType, importDerPrivateKey, importPemPrivateKey, privateKeyMatches } from './x509-key.js';
-import { decodePemBlocks, encodePem } from './x509-pem.js';
+import { decodePem, encodePem } from '../pem/pem.js';
 
 export interface X509SvidOptions {
   /** The Workload API hint (an operator-chosen label for this identity). */
@@ -70,7 +70,7 @@ export class X509Svid {
    */
   static parsePem(certificatesPem: string | Uint8Array, privateKeyPem: string | Uint8Array, options: X509SvidOptions = {}): X509Svid {
     const certificates = certificatesFromPem(certificatesPem);
-    return X509Svid.fromParts(certificates, importPemPrivateKey(decodePemBlocks(privateKeyPem, 'private key')), options);
+    return X509Svid.fromParts(certificates, importPemPrivateKey(decodePem(privateKeyPem, PRIVATE_KEY_PEM)), options);
   }
 
   /**
@@ -88,7 +88,7 @@ export class X509Svid {
    */
   static parse(certificates: string | Uint8Array, privateKey: string | Uint8Array, options: X509SvidOptions = {}): X509Svid {
     const chain = isDer(certificates) ? certificatesFromDer(certificates) : certificatesFromPem(certificates);
-    const key = isDer(privateKey) ? importDerPrivateKey(privateKey) : importPemPrivateKey(decodePemBlocks(privateKey, 'private key'));
+    const key = isDer(privateKey) ? importDerPrivateKey(privateKey) : importPemPrivateKey(decodePem(privateKey, PRIVATE_KEY_PEM));
     return X509Svid.fromParts(chain, key, options);
   }
 
@@ -138,9 +138,12 @@ function toCertificate(der: Uint8Array, index: number): X509Certificate {
   }
 }
 
+/** Key PEM must hold at least one block, as certificate PEM must. */
+const PRIVATE_KEY_PEM = { code: 'ERR_X509_BAD_PEM', what: 'private key', requireBlock: true } as const;
+
 function certificatesFromPem(pem: string | Uint8Array): X509Certificate[] {
   const certificates: X509Certificate[] = [];
-  for (const block of decodePemBlocks(pem, 'certificates')) {
+  for (const block of decodePem(pem, { code: 'ERR_X509_BAD_PEM', what: 'certificates', requireBlock: true })) {
     if (block.type !== 'CERTIFICATE') continue;
     if (block.hasHeaders) throw new SpiffeError('ERR_X509_BAD_PEM', `certificates: CERTIFICATE block ${certificates.length + 1} has headers`);
     certificates.push(toCertificate(block.bytes, certificates.length));

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { SpiffeError, type SpiffeErrorCode } from '../errors.js';
+import { SpiffeError } from '../errors.js';
+import { assertFails } from './testing/assert-fails.js';
 import { TrustDomain } from '../id/trust-domain.js';
 import { X509Bundle } from '../bundle/x509-bundle.js';
 import type { X509BundleSource } from '../bundle/source.js';
@@ -30,15 +31,6 @@ const bundle = new X509Bundle(td, [root.cert]);
 
 function bundleOf(...cas: Issued[]): X509Bundle {
   return new X509Bundle(td, cas.map((ca) => ca.cert));
-}
-
-function assertFails(fn: () => unknown, code: SpiffeErrorCode, messagePart?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof SpiffeError, `expected a SpiffeError, got ${String(err)}`);
-    assert.equal(err.code, code, err.message);
-    if (messagePart) assert.match(err.message, messagePart);
-    return true;
-  });
 }
 
 test('a leaf issued directly by a bundle CA verifies', () => {

@@ -1,7 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodePem, decodeStrictBase64, encodePem } from './pem.js';
+import { decodePem as decodeWith, decodeStrictBase64, encodePem, type PemBlock } from './pem.js';
 import { isSpiffeError } from '../errors.js';
+
+/** The bundle's use: its own error code, empty results allowed. */
+const decodePem = (text: string): PemBlock[] => decodeWith(text, { code: 'ERR_BUNDLE_BAD_PEM', what: 'X.509 bundle' });
 
 describe('PEM', () => {
   it('round-trips blocks with 64-character lines', () => {
@@ -52,5 +55,39 @@ describe('PEM', () => {
     assert.equal(decodeStrictBase64('AQ'), undefined, 'padding required');
     assert.equal(decodeStrictBase64('A-_B'), undefined, 'base64url alphabet refused');
     assert.equal(decodeStrictBase64('AQ\nID'), undefined, 'no line breaks');
+  });
+});
+
+describe('PEM with caller options', () => {
+  const svidOptions = { code: 'ERR_X509_BAD_PEM', what: 'certificates' } as const;
+  const fails = (input: string, part: RegExp, requireBlock = false): void => {
+    assert.throws(
+      () => decodeWith(input, { ...svidOptions, requireBlock }),
+      (err: unknown) => isSpiffeError(err, 'ERR_X509_BAD_PEM') && err.message.startsWith('certificates: ') && part.test(err.message),
+    );
+  };
+
+  it('fails on no blocks only when a block is required', () => {
+    assert.deepEqual(decodeWith('', svidOptions), []);
+    fails('', /no PEM blocks found/, true);
+    fails('just text\n', /no PEM blocks found/, true);
+  });
+
+  it('names a mismatched END, a missing END and a BEGIN inside a block', () => {
+    fails('-----BEGIN A-----\nAQID\n-----END B-----\n', /block 1 \("A"\) begins as "A" but ends as "B"/);
+    fails(`${encodePem('A', new Uint8Array([1]))}-----BEGIN B-----\nAQID\n`, /block 2 \("B"\) has no matching END/);
+    fails('-----BEGIN A-----\nAQID\n-----BEGIN B-----\nAQID\n-----END B-----\n', /block 1 \("A"\) has no matching END/);
+  });
+
+  it('marks blocks with RFC 1421 headers and reads bytes as latin1 text', () => {
+    const text = '-----BEGIN EC PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\n\nAQID\n-----END EC PRIVATE KEY-----\n' + encodePem('X', new Uint8Array([9]));
+    const blocks = decodeWith(Buffer.from(text, 'latin1'), svidOptions);
+    assert.deepEqual(blocks.map((b) => [b.type, b.hasHeaders, [...b.bytes]]), [['EC PRIVATE KEY', true, [1, 2, 3]], ['X', false, [9]]]);
+  });
+
+  it('encodes empty bytes as an empty block that decodes back', () => {
+    const pem = encodePem('EMPTY', new Uint8Array());
+    assert.equal(pem, '-----BEGIN EMPTY-----\n-----END EMPTY-----\n');
+    assert.deepEqual([...decodeWith(pem, svidOptions)[0]!.bytes], []);
   });
 });
