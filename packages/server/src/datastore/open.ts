@@ -59,7 +59,8 @@ export async function openDatastore(options: OpenDatastoreOptions): Promise<SqlD
   const ctx: SqlContext = {
     db,
     backend,
-    now: options.now ?? (() => Math.floor(Date.now() / 1000)),
+    // Whole unix seconds whatever the injected clock gives: times are stored as integers.
+    now: options.now ? ((now) => () => Math.floor(now()))(options.now) : () => Math.floor(Date.now() / 1000),
     randomUuid: options.randomUuid ?? randomUUID,
     logger,
   };

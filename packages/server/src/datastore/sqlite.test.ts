@@ -89,6 +89,14 @@ describe('sqlite specifics', () => {
       'ERR_DATASTORE_BAD_CONFIG', /_busy_timeout/);
   });
 
+  it('stores whole seconds even when the injected clock gives fractions', async () => {
+    const ds = await openDatastore({ databaseType: 'sqlite3', connectionString: ':memory:', now: () => 1795428850.284 });
+    const entry = await ds.createEntry({ spiffeId: 'spiffe://td/w', parentId: 'spiffe://td/a', selectors: [{ type: 'unix', value: 'uid:1' }] });
+    assert.equal(entry.createdAt, 1795428850);
+    assert.equal((await ds.fetchEntry(entry.id))?.createdAt, 1795428850);
+    await ds.close();
+  });
+
   it('opens an in-memory database', async () => {
     const ds = await openDatastore({ databaseType: 'sqlite3', connectionString: ':memory:' });
     await ds.createJoinToken({ token: 'mem', expiresAt: 5 });
