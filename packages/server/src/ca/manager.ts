@@ -1,0 +1,325 @@
+/**
+ * The CA manager: X.509 CA and JWT signing key, each in two slots (A/B) that take turns being
+ * active and prepared, as SPIRE. State survives restarts through the journal store; a restarted
+ * server reuses its active CA when the key manager still holds the key. The caller runs `tick()`
+ * on a timer (SPIRE: every 10s); time comes from the injected `now()`.
+ */
+import type { KeyObject } from 'node:crypto';
+import { KEY_IDS } from '../keymanager/index.js';
+import {
+  loadJwtAuthority, loadX509Authority, mintJwtAuthority, mintX509Authority,
+  type JwtAuthority, type MintContext, type X509Authority,
+} from './authorities.js';
+import type { CaBundle } from './bundle-store.js';
+import { pooledRandomBytes, type RandomBytes } from './certificate-builder.js';
+import { CaError } from './errors.js';
+import { decodeJournal, encodeJournal, type CaJournal, type SlotName } from './journal.js';
+import { activationThreshold, preparationThreshold } from './rotation.js';
+import { resolveSettings, type CaManagerOptions, type CaSettings } from './settings.js';
+import type { JwtSvidRequest, JwtSvidResult, ServerSvid, X509SvidRequest, X509SvidResult } from './svid-types.js';
+import { svidPublicKeyDer } from './svid-public-key.js';
+
+export type { CaManagerOptions, CaSettings } from './settings.js';
+export type { JwtSvidRequest, JwtSvidResult, ServerSvid, X509SvidRequest, X509SvidResult } from './svid-types.js';
+
+/** LocalAuthority state of one authority (spire-compat 1.8). */
+export interface AuthorityState {
+  authorityId: string;
+  /** Unix seconds. */
+  expiresAt: number;
+  upstreamAuthoritySubjectKeyId: string;
+}
+
+export interface AuthorityStates {
+  active?: AuthorityState;
+  prepared?: AuthorityState;
+  old?: AuthorityState;
+}
+
+const other = (slot: SlotName): SlotName => (slot === 'A' ? 'B' : 'A');
+
+/**
+ * Loads or creates the CA and returns the running manager.
+ * @example
+ * const ca = await createCaManager({ trustDomain: 'example.org', keyManager, journalStore, bundleStore });
+ * setInterval(() => void ca.tick(), 10_000);
+ * const { chain } = ca.signX509Svid({ spiffeId: 'spiffe://example.org/web', publicKey: csr.spkiDer });
+ */
+export async function createCaManager(options: CaManagerOptions): Promise<CaManager> {
+  const manager = new CaManager(options);
+  await manager.start();
+  return manager;
+}
+
+export class CaManager {
+  readonly settings: CaSettings;
+  readonly #options: CaManagerOptions;
+  readonly #now: () => number;
+  readonly #randomBytes: RandomBytes;
+  readonly #x509 = new Map<SlotName, X509Authority>();
+  readonly #jwt = new Map<SlotName, JwtAuthority>();
+  #serverSvid: ServerSvid | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: CaManagerOptions) {
+    this.#options = options;
+    this.settings = resolveSettings(options);
+    this.#now = options.now ?? Date.now;
+    this.#randomBytes = options.randomBytes ?? pooledRandomBytes();
+  }
+
+  /** Unix seconds (whole). */
+  nowSeconds(): number {
+    return Math.floor(this.#now() / 1000);
+  }
+
+  /** Loads the journal and reuses or (re)creates the active authorities. Called by createCaManager. */
+  start(): Promise<void> {
+    return this.#exclusive(async () => {
+      const stored = await this.#options.journalStore.fetchCaJournal();
+      const { keyManager } = this.#options;
+      const { trustDomain, jwtIssuer } = this.settings;
+      let journal: CaJournal = stored === null ? { trustDomain, x509: [], jwt: [] } : decodeJournal(stored);
+      // Authorities of another trust domain are not ours to reuse (trust_domain was changed).
+      if (journal.trustDomain !== trustDomain) journal = { trustDomain, x509: [], jwt: [] };
+      for (const entry of journal.x509) this.#x509.set(entry.slot, loadX509Authority(entry, keyManager, trustDomain));
+      for (const entry of journal.jwt) this.#jwt.set(entry.slot, loadJwtAuthority(entry, keyManager, trustDomain, jwtIssuer));
+      await this.#ensureActiveX509();
+      await this.#ensureActiveJwt();
+      await this.#saveJournal();
+    });
+  }
+
+  /**
+   * Prepares successors when the active authority passes min(lifetime/2, 30d) of remaining life
+   * and activates them at min(lifetime/6, 7d), for the X.509 CA and the JWT key independently.
+   */
+  tick(): Promise<void> {
+    return this.#exclusive(async () => {
+      const now = this.nowSeconds();
+      const x509 = this.#slotWith(this.#x509, 'active');
+      if (x509 !== undefined) {
+        const { issuedAt, notAfter } = x509.entry;
+        const prepared = this.#usablePrepared(this.#x509);
+        if (prepared === undefined && now >= preparationThreshold(issuedAt, notAfter)) await this.#prepareX509();
+        if (now >= activationThreshold(issuedAt, notAfter)) {
+          if (this.#usablePrepared(this.#x509) === undefined) await this.#prepareX509();
+          this.#activate(this.#x509);
+          await this.#saveJournal();
+        }
+      }
+      const jwt = this.#slotWith(this.#jwt, 'active');
+      if (jwt !== undefined) {
+        const { issuedAt, notAfter } = jwt.entry;
+        if (this.#usablePrepared(this.#jwt) === undefined && now >= preparationThreshold(issuedAt, notAfter)) await this.#prepareJwt();
+        if (now >= activationThreshold(issuedAt, notAfter)) {
+          if (this.#usablePrepared(this.#jwt) === undefined) await this.#prepareJwt();
+          this.#activate(this.#jwt);
+          await this.#saveJournal();
+        }
+      }
+    });
+  }
+
+  /** The active X.509 CA: certificate, chain after leaves, key and expiry. */
+  x509Ca(): { certificate: Uint8Array; chain: Uint8Array[]; privateKey: KeyObject; publicKey: KeyObject; notAfter: number; authorityId: string; upstreamAuthorityId?: string } {
+    const active = this.activeX509();
+    const { entry, key } = active;
+    return {
+      certificate: entry.certificate,
+      chain: entry.chain,
+      privateKey: key!.privateKey,
+      publicKey: key!.publicKey,
+      notAfter: entry.notAfter,
+      authorityId: entry.authorityId,
+      ...(entry.upstreamAuthorityId === undefined ? {} : { upstreamAuthorityId: entry.upstreamAuthorityId }),
+    };
+  }
+
+  /** The active, usable X.509 authority (for the signing helpers). */
+  activeX509(): Required<X509Authority> {
+    const active = this.#slotWith(this.#x509, 'active');
+    if (active?.signer === undefined || active.key === undefined) throw new CaError('ERR_CA_NOT_INITIALIZED', 'server is initializing: no active X.509 CA');
+    return active as Required<X509Authority>;
+  }
+
+  /** The active, usable JWT key. */
+  activeJwt(): Required<JwtAuthority> {
+    const active = this.#slotWith(this.#jwt, 'active');
+    if (active?.signer === undefined || active.key === undefined) throw new CaError('ERR_CA_NOT_INITIALIZED', 'server is initializing: no active JWT key');
+    return active as Required<JwtAuthority>;
+  }
+
+  /** The stored bundle of our trust domain (every published authority, including other servers'). */
+  async bundle(): Promise<CaBundle> {
+    const td = `spiffe://${this.settings.trustDomain}`;
+    const bundle = await this.#options.bundleStore.fetchBundle(td);
+    if (bundle === null) throw new CaError('ERR_CA_NOT_INITIALIZED', `no bundle stored for ${td}`);
+    return bundle;
+  }
+
+  x509AuthorityState(): AuthorityStates {
+    return states(this.#x509, (a) => ({ authorityId: a.entry.authorityId, expiresAt: a.entry.notAfter, upstreamAuthoritySubjectKeyId: a.entry.upstreamAuthorityId ?? '' }));
+  }
+
+  jwtAuthorityState(): AuthorityStates {
+    return states(this.#jwt, (a) => ({ authorityId: a.entry.keyId, expiresAt: a.entry.notAfter, upstreamAuthoritySubjectKeyId: '' }));
+  }
+
+  /**
+   * Signs an X509-SVID with the active CA. TTL defaults to default_x509_svid_ttl; notAfter is
+   * capped at the CA's. `chain` is what to serve: leaf, then the CA chain (empty when self-signed).
+   */
+  signX509Svid(request: X509SvidRequest): X509SvidResult {
+    const { entry, signer } = this.activeX509();
+    const signed = signer.sign({
+      spiffeId: request.spiffeId,
+      spkiDer: svidPublicKeyDer(request.publicKey),
+      dnsNames: request.dnsNames ?? [],
+      ttlSeconds: request.ttlSeconds ?? this.settings.defaultX509SvidTtlSeconds,
+      now: this.#now() / 1000,
+      ...(request.subject === undefined ? {} : { subject: request.subject }),
+    });
+    return {
+      certificate: signed.certificate,
+      chain: [signed.certificate, ...entry.chain],
+      serial: Buffer.from(signed.serial).toString('hex'),
+      issuedAt: signed.notBefore,
+      expiresAt: signed.notAfter,
+      authorityId: entry.authorityId,
+    };
+  }
+
+  /** Signs a JWT-SVID with the active JWT key. TTL defaults to default_jwt_svid_ttl; exp is capped at the key's expiry. */
+  signJwtSvid(request: JwtSvidRequest): JwtSvidResult {
+    const { signer } = this.activeJwt();
+    const signed = signer.sign({
+      spiffeId: request.spiffeId,
+      audience: request.audience,
+      ttlSeconds: request.ttlSeconds ?? this.settings.defaultJwtSvidTtlSeconds,
+      now: this.#now() / 1000,
+    });
+    return { ...signed, keyId: signer.keyId };
+  }
+
+  /** The current server SVID, if one was issued. */
+  serverSvid(): ServerSvid | undefined {
+    return this.#serverSvid;
+  }
+
+  /** True when there is no server SVID or it is past half its lifetime (SPIRE's server rotator rule). */
+  serverSvidNeedsRotation(): boolean {
+    const svid = this.#serverSvid;
+    if (svid === undefined) return true;
+    return this.nowSeconds() >= svid.issuedAt + (svid.expiresAt - svid.issuedAt) / 2;
+  }
+
+  /** Issues a fresh `spiffe://<td>/spire/server` SVID with a new key (TTL default_x509_svid_ttl). */
+  async rotateServerSvid(): Promise<ServerSvid> {
+    const key = await this.#options.keyManager.generateKey(KEY_IDS.serverSvid, this.settings.caKeyType);
+    const signed = this.signX509Svid({ spiffeId: `spiffe://${this.settings.trustDomain}/spire/server`, publicKey: key.publicKeyDer });
+    this.#serverSvid = { ...signed, spiffeId: `spiffe://${this.settings.trustDomain}/spire/server`, privateKey: key.privateKey };
+    return this.#serverSvid;
+  }
+
+  // --- slots ---
+
+  #slotWith<A extends { entry: { status: string } }>(slots: Map<SlotName, A>, status: string): A | undefined {
+    for (const authority of slots.values()) if (authority.entry.status === status) return authority;
+    return undefined;
+  }
+
+  #usablePrepared<A extends { entry: { status: string; notAfter: number }; signer?: unknown }>(slots: Map<SlotName, A>): A | undefined {
+    const prepared = this.#slotWith(slots, 'prepared');
+    return prepared?.signer !== undefined && prepared.entry.notAfter > this.nowSeconds() ? prepared : undefined;
+  }
+
+  /** Makes the prepared slot active and the active one old. */
+  #activate<A extends { entry: { status: string } }>(slots: Map<SlotName, A>): void {
+    const active = this.#slotWith(slots, 'active');
+    const prepared = this.#slotWith(slots, 'prepared');
+    if (prepared === undefined) return;
+    if (active !== undefined) active.entry.status = 'old';
+    prepared.entry.status = 'active';
+  }
+
+  async #ensureActiveX509(): Promise<void> {
+    const active = this.#slotWith(this.#x509, 'active');
+    if (active?.signer !== undefined && active.entry.notAfter > this.nowSeconds()) return this.#dropUnusablePrepared(this.#x509);
+    if (this.#usablePrepared(this.#x509) !== undefined) return this.#activate(this.#x509);
+    const slot = active === undefined ? 'A' : other(active.entry.slot);
+    if (active !== undefined) active.entry.status = 'old';
+    await this.#mintX509(slot, 'active');
+  }
+
+  async #ensureActiveJwt(): Promise<void> {
+    const active = this.#slotWith(this.#jwt, 'active');
+    if (active?.signer !== undefined && active.entry.notAfter > this.nowSeconds()) return this.#dropUnusablePrepared(this.#jwt);
+    if (this.#usablePrepared(this.#jwt) !== undefined) return this.#activate(this.#jwt);
+    const slot = active === undefined ? 'A' : other(active.entry.slot);
+    if (active !== undefined) active.entry.status = 'old';
+    await this.#mintJwt(slot, 'active');
+  }
+
+  /** A prepared slot whose key is gone cannot be activated: forget it so tick prepares anew. */
+  #dropUnusablePrepared<A extends { entry: { status: string; notAfter: number }; signer?: unknown }>(slots: Map<SlotName, A>): void {
+    const prepared = this.#slotWith(slots, 'prepared');
+    if (prepared !== undefined && this.#usablePrepared(slots) === undefined) prepared.entry.status = 'old';
+  }
+
+  async #prepareX509(): Promise<void> {
+    const active = this.#slotWith(this.#x509, 'active');
+    await this.#mintX509(active === undefined ? 'A' : other(active.entry.slot), 'prepared');
+    await this.#saveJournal();
+  }
+
+  async #prepareJwt(): Promise<void> {
+    const active = this.#slotWith(this.#jwt, 'active');
+    await this.#mintJwt(active === undefined ? 'A' : other(active.entry.slot), 'prepared');
+    await this.#saveJournal();
+  }
+
+  /** Mints into `slot` and publishes before the slot is recorded, so nothing signs with an unpublished CA. */
+  async #mintX509(slot: SlotName, status: 'active' | 'prepared'): Promise<void> {
+    const minted = await mintX509Authority(
+      { ...this.#mintContext(), keyType: this.settings.caKeyType, subject: this.settings.caSubject, upstream: this.#options.upstreamAuthority },
+      slot,
+      status,
+    );
+    await this.#publish({ x509Authorities: minted.bundleCertificates.map((der) => ({ der, tainted: false })), jwtAuthorities: [] });
+    this.#x509.set(slot, minted.authority);
+  }
+
+  async #mintJwt(slot: SlotName, status: 'active' | 'prepared'): Promise<void> {
+    const minted = await mintJwtAuthority({ ...this.#mintContext(), keyType: this.settings.jwtKeyType, issuer: this.settings.jwtIssuer }, slot, status);
+    const { keyId, publicKeyDer, notAfter } = minted.entry;
+    await this.#publish({ x509Authorities: [], jwtAuthorities: [{ keyId, publicKeyDer, expiresAt: notAfter, tainted: false }] });
+    this.#jwt.set(slot, minted);
+  }
+
+  #mintContext(): MintContext {
+    return { keyManager: this.#options.keyManager, trustDomain: this.settings.trustDomain, now: this.nowSeconds(), ttlSeconds: this.settings.caTtlSeconds, randomBytes: this.#randomBytes };
+  }
+
+  async #publish(authorities: Pick<CaBundle, 'x509Authorities' | 'jwtAuthorities'>): Promise<void> {
+    await this.#options.bundleStore.appendBundle({ trustDomain: `spiffe://${this.settings.trustDomain}`, ...authorities, refreshHint: 0, sequenceNumber: 0n });
+  }
+
+  async #saveJournal(): Promise<void> {
+    const journal: CaJournal = { trustDomain: this.settings.trustDomain, x509: [...this.#x509.values()].map((a) => a.entry), jwt: [...this.#jwt.values()].map((a) => a.entry) };
+    await this.#options.journalStore.setCaJournal(encodeJournal(journal));
+  }
+
+  /** Serializes start/tick so two rotations never interleave. */
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(work);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function states<A extends { entry: { status: string } }>(slots: Map<SlotName, A>, describe: (a: A) => AuthorityState): AuthorityStates {
+  const out: AuthorityStates = {};
+  for (const authority of slots.values()) out[authority.entry.status as keyof AuthorityStates] = describe(authority);
+  return out;
+}
