@@ -1,0 +1,100 @@
+/**
+ * `spire-server run` and `spire-server validate`: load SPIRE's server.conf (flags override the
+ * file), then start the server until SIGINT/SIGTERM, or just report whether the file is valid.
+ * This is the composition root: the only place that builds the real logger and clock.
+ */
+import { createLogger, HelpRequested, systemClock, type ManagedLogger } from '@tspire/common';
+import { config as serverConfig, serverOptionsFromConfig, startServer } from '@tspire/server';
+import type { CliCommand } from '../../server-cli/command.js';
+import type { ResolvedDeps } from '../../server-cli/deps.js';
+
+const { loadServerConfig, serverFlags } = serverConfig;
+
+/** Parses the flags; returns an exit code when the command must end now (help, bad flag). */
+function parseFlags(args: readonly string[], deps: ResolvedDeps) {
+  try {
+    return serverFlags.parse(args);
+  } catch (err) {
+    if (err instanceof HelpRequested) {
+      deps.stderr.write(serverFlags.usage());
+      return 0;
+    }
+    deps.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${serverFlags.usage()}`);
+    return 1;
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function runCommand(deps: ResolvedDeps): CliCommand {
+  return {
+    synopsis: 'Runs the server',
+    help: () => `Usage of server run:\n${serverFlags.usage()}`,
+    async run(args) {
+      const flags = parseFlags(args, deps);
+      if (typeof flags === 'number') return flags;
+      let loaded;
+      try {
+        loaded = loadServerConfig({ flags, env: deps.env });
+      } catch (err) {
+        deps.stderr.write(`${message(err)}\n`);
+        return 1;
+      }
+      const { config, warnings } = loaded;
+      let logger: ManagedLogger;
+      try {
+        logger = createLogger({
+          level: config.logLevel,
+          format: config.logFormat,
+          ...(config.logFile ? { file: config.logFile } : {}),
+        });
+      } catch (err) {
+        deps.stderr.write(`${message(err)}\n`);
+        return 1;
+      }
+      for (const warning of warnings) logger.warn(warning);
+      let server;
+      try {
+        server = await startServer(serverOptionsFromConfig(config, { logger, clock: systemClock }));
+      } catch (err) {
+        logger.error('Server crashed', { error: message(err) });
+        logger.close();
+        deps.stderr.write(`${message(err)}\n`);
+        return 1;
+      }
+      logger.info('Server started', { trust_domain: config.trustDomain.name, data_dir: config.dataDir });
+      const signal = await new Promise<NodeJS.Signals>((resolve) => {
+        const onSignal = (s: NodeJS.Signals) => resolve(s);
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        process.on('SIGUSR2', () => logger.reopen());
+      });
+      logger.info('Stopping server', { signal });
+      await server.stop();
+      logger.info('Server stopped gracefully');
+      logger.close();
+      return 0;
+    },
+  };
+}
+
+export function validateCommand(deps: ResolvedDeps): CliCommand {
+  return {
+    synopsis: 'Validates a SPIRE server configuration file',
+    help: () => `Usage of server validate:\n${serverFlags.usage()}`,
+    async run(args) {
+      const flags = parseFlags(args, deps);
+      if (typeof flags === 'number') return flags;
+      try {
+        loadServerConfig({ flags, env: deps.env });
+      } catch (err) {
+        deps.stderr.write(`SPIRE server configuration file is invalid: ${message(err)}\n`);
+        return 1;
+      }
+      deps.stdout.write('SPIRE server configuration file is valid.\n');
+      return 0;
+    },
+  };
+}

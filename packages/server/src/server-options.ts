@@ -1,0 +1,60 @@
+/** Maps the typed server.conf (ServerConfig) to what startServer needs. */
+import type { Clock, Logger } from '@tspire/common';
+import type { ServerConfig } from './config/types.js';
+import type { ServerOptions } from './server.js';
+
+const seconds = (ms: number): number => Math.round(ms / 1000);
+
+export function serverOptionsFromConfig(config: ServerConfig, deps: { logger: Logger; clock: Clock }): ServerOptions {
+  const { plugins } = config;
+  const dataStore = plugins.dataStore;
+  const upstream = plugins.upstreamAuthority;
+  const health = config.healthChecks;
+  return {
+    trustDomain: config.trustDomain,
+    socketPath: config.socketPath,
+    datastore: {
+      databaseType: dataStore.databaseType,
+      connectionString: dataStore.connectionString,
+      maxOpenConns: dataStore.maxOpenConns,
+      disableMigration: dataStore.disableMigration,
+    },
+    keyManager:
+      plugins.keyManager.name === 'disk' ? { kind: 'disk', keysPath: plugins.keyManager.keysPath } : { kind: 'memory' },
+    ...(upstream
+      ? {
+          upstreamDisk: {
+            certFilePath: upstream.certFilePath,
+            keyFilePath: upstream.keyFilePath,
+            ...(upstream.bundleFilePath ? { bundleFilePath: upstream.bundleFilePath } : {}),
+          },
+        }
+      : {}),
+    ca: {
+      caKeyType: config.caKeyType,
+      jwtKeyType: config.jwtKeyType,
+      caSubject: {
+        country: config.caSubject.country,
+        organization: config.caSubject.organization,
+        ...(config.caSubject.commonName ? { commonName: config.caSubject.commonName } : {}),
+      },
+      caTtlSeconds: seconds(config.caTtl),
+      defaultX509SvidTtlSeconds: seconds(config.defaultX509SvidTtl),
+      defaultJwtSvidTtlSeconds: seconds(config.defaultJwtSvidTtl),
+      agentTtlSeconds: seconds(config.agentTtl),
+      ...(config.jwtIssuer ? { jwtIssuer: config.jwtIssuer } : {}),
+    },
+    ...(health.listenerEnabled
+      ? {
+          healthChecks: {
+            bindAddress: health.bindAddress,
+            bindPort: health.bindPort,
+            livePath: health.livePath,
+            readyPath: health.readyPath,
+          },
+        }
+      : {}),
+    logger: deps.logger,
+    clock: deps.clock,
+  };
+}
