@@ -20,6 +20,8 @@ export interface CheckedAdminCommandSpec<S extends FlagSpecs, C> extends Omit<Ad
 function deferredClient(target: () => AdminClient | undefined): AdminClient {
   return new Proxy({} as AdminClient, {
     get(_obj, key) {
+      // Not a thenable: `await connect()` looks up `then` before anything is connected.
+      if (key === 'then' || typeof key === 'symbol') return undefined;
       if (key === 'close') return () => target()?.close();
       const client = target();
       if (client === undefined) throw new Error('admin client used before the connection was made');

@@ -16,8 +16,11 @@ import { entryCreateCommand } from '../commands/entry/create.js';
 import { entryDeleteCommand } from '../commands/entry/delete.js';
 import { entryShowCommand } from '../commands/entry/show.js';
 import { entryUpdateCommand } from '../commands/entry/update.js';
+import { debugGetInfoCommand } from '../commands/debug/getinfo.js';
 import { healthcheckCommand } from '../commands/healthcheck/healthcheck.js';
+import { jwtMintCommand } from '../commands/jwt/mint.js';
 import { tokenGenerateCommand } from '../commands/token/generate.js';
+import { x509MintCommand } from '../commands/x509/mint.js';
 import { CommandRegistry } from './command.js';
 
 /** A registry holding every built-in admin command. */
@@ -40,5 +43,8 @@ export function createServerCommandRegistry(): CommandRegistry {
     .register('agent count', agentCountCommand)
     .register('agent evict', agentEvictCommand)
     .register('agent ban', agentBanCommand)
-    .register('agent purge', agentPurgeCommand);
+    .register('agent purge', agentPurgeCommand)
+    .register('x509 mint', x509MintCommand)
+    .register('jwt mint', jwtMintCommand)
+    .register('debug getinfo', debugGetInfoCommand);
 }

@@ -1,0 +1,69 @@
+/**
+ * Shared by `x509 mint` and `jwt mint`: the -spiffeID check, -ttl as whole seconds (rounded up
+ * as SPIRE does), the warning when the server capped the lifetime, and writing output files
+ * with exact permissions.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmod, rename, rm, writeFile } from 'node:fs/promises';
+import { SpiffeId } from '@tspire/spiffe';
+import { goQuote } from '../output/go-quote.js';
+import { CliError } from '../output/rpc-error.js';
+import { formatRfc3339Utc } from '../output/rfc3339.js';
+import { toInt32 } from './parse-helpers.js';
+
+/** The required -spiffeID flag, parsed. */
+export function requireSpiffeId(text: string): SpiffeId {
+  if (text === '') throw new CliError('spiffeID must be specified');
+  try {
+    return SpiffeId.parse(text);
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** A -ttl duration (milliseconds) as the API's int32 seconds, rounded up; 0 = server default. */
+export function ttlToSeconds(ttlMs: number): number {
+  if (ttlMs < 0) throw new CliError('invalid value for TTL: must not be negative');
+  return toInt32(Math.ceil(ttlMs / 1000), 'TTL');
+}
+
+/**
+ * The stderr line SPIRE prints when the SVID ends sooner than -ttl asked for, or undefined.
+ * @example cappedWarning('X509-SVID', 1704164645n, 3_600_000, now)
+ */
+export function cappedWarning(kind: string, expiresAt: bigint | number, ttlMs: number, now: Date): string | undefined {
+  if (Number(expiresAt) * 1000 - now.getTime() >= ttlMs) return undefined;
+  return `${kind} lifetime was capped shorter than specified ttl; expires ${goQuote(formatRfc3339Utc(expiresAt))}\n`;
+}
+
+/** Writes a whole file with the given permission bits. */
+export type ModeFileWriter = (path: string, data: string, mode: number) => Promise<void>;
+
+/**
+ * Writes through a temporary file in the same directory and renames it into place, so a
+ * reader never sees half a key; chmod makes the mode exact whatever the umask is.
+ */
+export const writeFileWithMode: ModeFileWriter = async (path, data, mode) => {
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, data, { mode, flag: 'wx' });
+    await chmod(temp, mode);
+    await rename(temp, path);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+};
+
+/** Go's `*fs.PathError` text for a failed write: `open <path>: <reason>`. */
+export function describeWriteError(path: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const reasons: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    ENOTDIR: 'not a directory',
+    EISDIR: 'is a directory',
+  };
+  const reason = (code !== undefined ? reasons[code] : undefined) ?? (err instanceof Error ? err.message : String(err));
+  return `open ${path}: ${reason}`;
+}
