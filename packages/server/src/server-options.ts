@@ -5,6 +5,13 @@ import type { ServerOptions } from './server.js';
 
 const seconds = (ms: number): number => Math.round(ms / 1000);
 
+/**
+ * A PostgreSQL that is still starting (or restarting) next to the server gets a few seconds
+ * before start-up gives up: 5 attempts, 1 s apart, then a clear "unavailable" error.
+ */
+const POSTGRES_CONNECT_RETRIES = 4;
+const POSTGRES_CONNECT_RETRY_DELAY_MS = 1000;
+
 export function serverOptionsFromConfig(config: ServerConfig, deps: { logger: Logger; clock: Clock }): ServerOptions {
   const { plugins } = config;
   const dataStore = plugins.dataStore;
@@ -18,6 +25,9 @@ export function serverOptionsFromConfig(config: ServerConfig, deps: { logger: Lo
       connectionString: dataStore.connectionString,
       maxOpenConns: dataStore.maxOpenConns,
       disableMigration: dataStore.disableMigration,
+      ...(dataStore.databaseType === 'postgres'
+        ? { connectRetries: POSTGRES_CONNECT_RETRIES, connectRetryDelayMs: POSTGRES_CONNECT_RETRY_DELAY_MS }
+        : {}),
     },
     keyManager:
       plugins.keyManager.name === 'disk' ? { kind: 'disk', keysPath: plugins.keyManager.keysPath } : { kind: 'memory' },
