@@ -8,3 +8,4 @@ export * from './bundle/index.js';
 export * from './svid/x509-index.js';
 export * from './svid/jwt-index.js';
 export * as der from './der/index.js';
+export { encodePem, decodePem, type PemBlock, type DecodePemOptions } from './pem/pem.js';

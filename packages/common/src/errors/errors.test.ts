@@ -5,7 +5,7 @@ import { SpiffeError, spiffeErrorCodes } from '@tspire/spiffe';
 import { createCapturingLogger } from '../log/capturing-logger.js';
 import { commonErrorCodes } from './codes.js';
 import { allErrorCodes, errorCodeInfo, registerErrorCodes, spiffeErrorCodeTable } from './registry.js';
-import { GENERIC_INTERNAL_MESSAGE, toConnectError } from './to-connect-error.js';
+import { GENERIC_INTERNAL_MESSAGE, grpcCodeOf, toConnectError } from './to-connect-error.js';
 import { TspireError, isTspireError } from './tspire-error.js';
 
 test('the registry holds common codes and every SpiffeError code as InvalidArgument', () => {
@@ -95,4 +95,23 @@ test('toConnectError: untyped failures become Internal with a generic message, l
   const unregistered = new TspireError('ERR_INTERNAL', 'x');
   Object.defineProperty(unregistered, 'code', { value: 'ERR_NOBODY_REGISTERED_THIS' });
   assert.equal(toConnectError(unregistered).rawMessage, GENERIC_INTERNAL_MESSAGE);
+});
+
+test('toConnectError: Internal keeps typed causes to the log; a boundary may treat codes as unexpected', () => {
+  const logger = createCapturingLogger();
+  const cause = new TspireError('ERR_UNAVAILABLE', 'upstream at 10.0.0.7 is down');
+  const internal = toConnectError(new TspireError('ERR_INTERNAL', 'failed to sign', { cause }), { logger });
+  assert.deepEqual([internal.code, internal.rawMessage], [Code.Internal, 'failed to sign']);
+  assert.match(String(logger.entries[0]?.fields['error']), /10\.0\.0\.7/);
+  const unexpectedCodes = new Set(['ERR_DATASTORE_NOT_A_DATABASE'] as const);
+  const bare = toConnectError(new TspireError('ERR_DATASTORE_NOT_A_DATABASE', '/secret/path'), { logger, unexpectedCodes });
+  assert.deepEqual([bare.code, bare.rawMessage], [Code.Internal, GENERIC_INTERNAL_MESSAGE]);
+  assert.equal(toConnectError(new TspireError('ERR_DATASTORE_NOT_A_DATABASE', 'x')).code, Code.FailedPrecondition);
+  const wrapped = toConnectError(new TspireError('ERR_INVALID_ARGUMENT', 'bad', { cause: new TspireError('ERR_DATASTORE_NOT_A_DATABASE', '/secret/path') }), { logger, unexpectedCodes });
+  assert.equal(wrapped.rawMessage, 'bad');
+  assert.equal(grpcCodeOf(new TspireError('ERR_DATASTORE_NOT_A_DATABASE', 'x'), { unexpectedCodes }), undefined);
+  assert.equal(grpcCodeOf(new TspireError('ERR_DATASTORE_NOT_A_DATABASE', 'x')), Code.FailedPrecondition);
+  assert.equal(grpcCodeOf(new SpiffeError('ERR_ID_EMPTY', 'x')), Code.InvalidArgument);
+  assert.equal(grpcCodeOf(new ConnectError('x', Code.Aborted)), Code.Aborted);
+  assert.equal(grpcCodeOf(new Error('x')), undefined);
 });

@@ -9,4 +9,4 @@ export {
   type TspireErrorCodes,
 } from './registry.js';
 export { TspireError, isTspireError } from './tspire-error.js';
-export { GENERIC_INTERNAL_MESSAGE, toConnectError, type ToConnectErrorOptions } from './to-connect-error.js';
+export { GENERIC_INTERNAL_MESSAGE, grpcCodeOf, toConnectError, type ToConnectErrorOptions } from './to-connect-error.js';

@@ -1,52 +1,49 @@
-// The API's typed errors and the ONE boundary where any failure becomes a gRPC status.
-// @tspire/common's registry (TspireError/toConnectError) is not exported yet, so this module
-// keeps the API's own codes; the shape (literal codes, typed cause appended except for
-// NotFound/PermissionDenied, untyped causes logged and never sent) follows common's design.
-import { Code, ConnectError } from '@connectrpc/connect';
+// The API's typed errors and the ONE boundary where any failure becomes a gRPC status. The
+// mapping itself is @tspire/common's toConnectError (registry code -> gRPC; typed causes appended
+// except for NotFound/PermissionDenied/Unauthenticated/Internal; untyped causes logged, never sent).
+import { Code, type ConnectError } from '@connectrpc/connect';
 import { create } from '@bufbuild/protobuf';
 import { types } from '@tspire/proto';
-import { SpiffeError } from '@tspire/spiffe';
-import { DatastoreError, type DatastoreErrorCode } from '../datastore/errors.js';
+import { TspireError, grpcCodeOf, registerErrorCodes, toConnectError as toConnectErrorWith, type ErrorCode } from '@tspire/common';
 import type { ApiLogger } from './deps.js';
 
-/** Every code an API handler throws, with the gRPC status it maps to. */
-export const apiErrorCodes = {
-  ERR_API_INVALID_ARGUMENT: Code.InvalidArgument,
-  ERR_API_NOT_FOUND: Code.NotFound,
-  ERR_API_ALREADY_EXISTS: Code.AlreadyExists,
-  ERR_API_FAILED_PRECONDITION: Code.FailedPrecondition,
-  ERR_API_PERMISSION_DENIED: Code.PermissionDenied,
-  ERR_API_UNIMPLEMENTED: Code.Unimplemented,
-  ERR_API_UNAVAILABLE: Code.Unavailable,
-  ERR_API_INTERNAL: Code.Internal,
-} as const;
+export { GENERIC_INTERNAL_MESSAGE } from '@tspire/common';
+
+/** Every code an API handler throws: gRPC status and meaning (listed in docs/errors.md). */
+export const apiErrorCodes = registerErrorCodes('@tspire/server', {
+  ERR_API_INVALID_ARGUMENT: { grpc: Code.InvalidArgument, description: 'a request field is missing or malformed; the message names it' },
+  ERR_API_NOT_FOUND: { grpc: Code.NotFound, description: 'the requested object does not exist; the message names only its kind' },
+  ERR_API_ALREADY_EXISTS: { grpc: Code.AlreadyExists, description: 'the object (bundle, similar entry) already exists' },
+  ERR_API_FAILED_PRECONDITION: { grpc: Code.FailedPrecondition, description: 'the server state does not allow the request' },
+  ERR_API_PERMISSION_DENIED: { grpc: Code.PermissionDenied, description: 'the caller is not authorized for the method' },
+  ERR_API_UNIMPLEMENTED: { grpc: Code.Unimplemented, description: 'the RPC is not implemented by this server' },
+  ERR_API_UNAVAILABLE: { grpc: Code.Unavailable, description: 'a dependency (datastore, CA) is temporarily unavailable' },
+  ERR_API_INTERNAL: { grpc: Code.Internal, description: 'the request failed unexpectedly; details go to the log only' },
+} as const);
 
 export type ApiErrorCode = keyof typeof apiErrorCodes;
 
-/** Datastore codes -> gRPC; anything unlisted is Internal (logged, never sent). */
-const datastoreCodes: Partial<Record<DatastoreErrorCode, Code>> = {
-  ERR_DATASTORE_NOT_FOUND: Code.NotFound,
-  ERR_ENTRY_NOT_FOUND: Code.NotFound,
-  ERR_DATASTORE_ALREADY_EXISTS: Code.AlreadyExists,
-  ERR_DATASTORE_SIMILAR_ENTRY: Code.AlreadyExists,
-  ERR_DATASTORE_FAILED_PRECONDITION: Code.FailedPrecondition,
-  ERR_DATASTORE_INVALID_ARGUMENT: Code.InvalidArgument,
-  ERR_DATASTORE_UNAVAILABLE: Code.Unavailable,
-};
+declare module '@tspire/common' {
+  interface TspireErrorCodes extends Record<ApiErrorCode, true> {}
+}
+
+/**
+ * Codes raised only while the server starts (opening and configuring the datastore): their
+ * messages name files and hosts, so if one surfaces in a request the client sees only Internal.
+ */
+const STARTUP_ONLY_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'ERR_DATASTORE_SCHEMA_TOO_NEW',
+  'ERR_DATASTORE_NOT_A_DATABASE',
+  'ERR_DATASTORE_BAD_CONFIG',
+]);
 
 /**
  * @example
  * throw new ApiError('ERR_API_INVALID_ARGUMENT', 'failed to convert entry', { cause: spiffeError });
  * // client sees: InvalidArgument "failed to convert entry: <spiffeError.message>"
  */
-export class ApiError<C extends ApiErrorCode = ApiErrorCode> extends Error {
+export class ApiError<C extends ApiErrorCode = ApiErrorCode> extends TspireError<C> {
   override readonly name = 'ApiError';
-  readonly code: C;
-
-  constructor(code: C, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 export const invalidArgument = (message: string, cause?: unknown): ApiError<'ERR_API_INVALID_ARGUMENT'> =>
@@ -58,7 +55,7 @@ export const unimplemented = (method: string): ApiError<'ERR_API_UNIMPLEMENTED'>
   new ApiError('ERR_API_UNIMPLEMENTED', `${method} is not implemented`);
 
 const codeToApiCode = new Map<Code, ApiErrorCode>(
-  (Object.entries(apiErrorCodes) as [ApiErrorCode, Code][]).map(([name, code]) => [code, name]),
+  (Object.entries(apiErrorCodes) as [ApiErrorCode, { grpc: Code }][]).map(([name, info]) => [info.grpc, name]),
 );
 
 /**
@@ -67,53 +64,18 @@ const codeToApiCode = new Map<Code, ApiErrorCode>(
  * @example throw withContext('failed to create entry', datastoreError)
  */
 export function withContext(message: string, cause: unknown): ApiError {
-  const inner = typedStatus(cause);
-  const code = inner === undefined ? 'ERR_API_INTERNAL' : codeToApiCode.get(inner.code) ?? 'ERR_API_INTERNAL';
+  const inner = grpcCodeOf(cause, { unexpectedCodes: STARTUP_ONLY_CODES });
+  const code = inner === undefined ? 'ERR_API_INTERNAL' : codeToApiCode.get(inner) ?? 'ERR_API_INTERNAL';
   return new ApiError(code, message, { cause });
 }
 
-/** The message a client sees for any failure we did not anticipate. */
-export const GENERIC_INTERNAL_MESSAGE = 'internal error';
+/** `<message>` as Internal whatever `cause` is; the cause is logged, never sent. */
+export const internal = (message: string, cause: unknown): ApiError<'ERR_API_INTERNAL'> =>
+  new ApiError('ERR_API_INTERNAL', message, { cause });
 
-const CONCEALING: ReadonlySet<Code> = new Set([Code.NotFound, Code.PermissionDenied, Code.Unauthenticated]);
-
-/** The gRPC code and client-safe message of a typed error; undefined for anything else. */
-function typedStatus(err: unknown): { code: Code; message: string } | undefined {
-  if (err instanceof ConnectError) return { code: err.code, message: err.rawMessage };
-  if (err instanceof SpiffeError) return { code: Code.InvalidArgument, message: err.message };
-  if (err instanceof ApiError) return { code: apiErrorCodes[err.code as ApiErrorCode], message: err.message };
-  if (err instanceof DatastoreError) {
-    const code = datastoreCodes[err.code];
-    return code === undefined ? undefined : { code, message: err.message };
-  }
-  return undefined;
-}
-
-/**
- * Maps any error to a ConnectError. ApiError messages get their typed cause appended as
- * `<msg>: <cause>` (SPIRE's shape) unless the code conceals; untyped causes and unexpected
- * errors are logged with details and the client sees only our own words.
- */
+/** Maps any error to a ConnectError with @tspire/common's toConnectError (see the header). */
 export function toConnectError(err: unknown, logger: ApiLogger): ConnectError {
-  if (err instanceof ConnectError) return err;
-  if (err instanceof ApiError) {
-    const code = apiErrorCodes[err.code as ApiErrorCode];
-    let message = err.message;
-    if (err.cause !== undefined) {
-      const inner = typedStatus(err.cause);
-      if (inner === undefined) logger.error(err.message, describe(err.cause));
-      else if (!CONCEALING.has(code) && code !== Code.Internal) message = `${message}: ${inner.message}`;
-    }
-    if (code === Code.Internal && err.cause === undefined) logger.error(err.message, {});
-    return new ConnectError(message, code, undefined, undefined, err);
-  }
-  const typed = typedStatus(err);
-  if (typed !== undefined) {
-    // A bare NotFound from below names the record kind only ("entry not found"), never a query.
-    return new ConnectError(typed.message, typed.code, undefined, undefined, err);
-  }
-  logger.error('unexpected error serving a request', describe(err));
-  return new ConnectError(GENERIC_INTERNAL_MESSAGE, Code.Internal, undefined, undefined, err);
+  return toConnectErrorWith(err, { logger, unexpectedCodes: STARTUP_ONLY_CODES });
 }
 
 /** A per-item batch result status; OK results use code 0 and message "OK" (as SPIRE). */
@@ -124,9 +86,4 @@ export function statusOf(err: unknown, logger: ApiLogger): types.Status {
 
 export function okStatus(): types.Status {
   return create(types.StatusSchema, { code: 0, message: 'OK' });
-}
-
-function describe(err: unknown): Record<string, unknown> {
-  if (err instanceof Error) return { error: err.message, name: err.name, stack: err.stack };
-  return { error: String(err) };
 }

@@ -1,13 +1,14 @@
 /** Assembles and signs X.509 v3 certificates from DER parts (used for CA certificates). */
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
-import { bitString, explicit, integer, sequence, time, unsignedInteger } from './der-writer.js';
+import { der } from '@tspire/spiffe';
+import { encodeUnixTime } from './der-x509.js';
 import { extensionsField } from './extensions.js';
 import type { CertificateSigner } from './signature-algorithm.js';
 
 export type RandomBytes = (size: number) => Uint8Array;
 
 /** `[0] EXPLICIT INTEGER 2`: X.509 v3. */
-export const VERSION_3 = explicit(0, integer(2));
+export const VERSION_3 = der.encodeContext(0, true, der.encodeInteger(2));
 
 /**
  * Random bytes drawn from a CSPRNG buffer refilled every `poolSize` bytes: one `randomBytes`
@@ -56,12 +57,12 @@ export interface CertificateParts {
 
 /** The TBSCertificate DER for `parts` signed by `signer`'s algorithm. */
 export function encodeTbs(parts: CertificateParts, signer: CertificateSigner): Buffer {
-  return sequence(
+  return der.encodeSequence(
     VERSION_3,
-    unsignedInteger(parts.serial),
+    der.encodeInteger(parts.serial),
     signer.algorithmIdentifier,
     parts.issuerDer,
-    sequence(time(parts.notBefore), time(parts.notAfter)),
+    der.encodeSequence(encodeUnixTime(parts.notBefore), encodeUnixTime(parts.notAfter)),
     parts.subjectDer,
     parts.spkiDer,
     extensionsField(parts.extensions),
@@ -70,7 +71,7 @@ export function encodeTbs(parts: CertificateParts, signer: CertificateSigner): B
 
 /** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }. */
 export function signTbs(tbs: Uint8Array, signer: CertificateSigner): Buffer {
-  return sequence(tbs, signer.algorithmIdentifier, bitString(signer.sign(tbs)));
+  return der.encodeSequence(tbs, signer.algorithmIdentifier, der.encodeBitString(signer.sign(tbs)));
 }
 
 /** Builds and signs a certificate. */

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { createPublicKey, generateKeyPairSync, sign, webcrypto, type KeyObject } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { parseCsr } from './csr.js';
-import { bitString, explicit, integer, nullValue, oid, sequence, setOf } from './der-writer.js';
+import { der } from '@tspire/spiffe';
+import { oid, setOf } from './der-x509.js';
 import { subjectAltName } from './extensions.js';
 import { encodeName } from './x509-name.js';
 import { OID } from './oids.js';
@@ -18,14 +19,14 @@ import { hasOpenssl } from './test-helpers.js';
 function buildCsr(privateKey: KeyObject, options: { uris?: string[]; dns?: string[]; sigOid?: string; digest?: string; spki?: Uint8Array; tamper?: boolean } = {}): Buffer {
   const spki = options.spki ?? createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
   const san = subjectAltName(options.uris ?? [], options.dns ?? []);
-  const attributes = explicit(0, sequence(oid(OID.extensionRequest), setOf(sequence(san))));
-  const info = sequence(integer(0), encodeName({ commonName: 'csr' }), spki, attributes);
+  const attributes = der.encodeContext(0, true, der.encodeSequence(oid(OID.extensionRequest), setOf(der.encodeSequence(san))));
+  const info = der.encodeSequence(der.encodeInteger(0), encodeName({ commonName: 'csr' }), spki, attributes);
   const isRsa = privateKey.asymmetricKeyType === 'rsa';
   const sigOid = options.sigOid ?? (isRsa ? OID.sha256WithRsa : OID.ecdsaWithSha256);
-  const algorithm = isRsa ? sequence(oid(sigOid), nullValue()) : sequence(oid(sigOid));
+  const algorithm = isRsa ? der.encodeSequence(oid(sigOid), der.encodeNull()) : der.encodeSequence(oid(sigOid));
   const signature = sign(options.digest ?? 'sha256', info, privateKey);
   if (options.tamper) signature[signature.length - 1]! ^= 1;
-  return sequence(info, algorithm, bitString(signature));
+  return der.encodeSequence(info, algorithm, der.encodeBitString(signature));
 }
 
 
@@ -104,7 +105,7 @@ test('malformed DER and invalid points are ERR_CA_MALFORMED_CSR', () => {
   spki[spki.length - 1]! ^= 1;
   assert.throws(() => parseCsr(buildCsr(p256.privateKey, { spki })), { code: 'ERR_CA_MALFORMED_CSR' });
   // Version other than 0.
-  const info = sequence(integer(1), encodeName({}), spki, explicit(0));
-  const bad = sequence(info, sequence(oid(OID.ecdsaWithSha256)), bitString(sign('sha256', info, p256.privateKey)));
+  const info = der.encodeSequence(der.encodeInteger(1), encodeName({}), spki, der.encodeContext(0, true));
+  const bad = der.encodeSequence(info, der.encodeSequence(oid(OID.ecdsaWithSha256)), der.encodeBitString(sign('sha256', info, p256.privateKey)));
   assert.throws(() => parseCsr(bad), /version must be 0/);
 });

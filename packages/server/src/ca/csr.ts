@@ -8,11 +8,8 @@
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { readExtensions, readGeneralNames } from './certificate-info.js';
-import { TAG } from './der-writer.js';
-import {
-  DerError, children, expect, raw, readBitString, readElement, readIntegerBytes, readOid, readRoot,
-  readSmallInteger, type DerElement,
-} from './der-reader.js';
+import { der } from '@tspire/spiffe';
+import { derError, field, isDerError } from './der-x509.js';
 import { CaError } from './errors.js';
 import { OID } from './oids.js';
 import { decodeName, type NameAttribute } from './x509-name.js';
@@ -56,43 +53,43 @@ const SIGNATURES: Record<string, { digest: string; kind: 'ec' | 'rsa' }> = {
  *   ERR_CA_UNSUPPORTED_CSR_SIGNATURE_ALGORITHM or ERR_CA_BAD_CSR_SIGNATURE.
  * @example const { spkiDer, uris } = parseCsr(csrDer);
  */
-export function parseCsr(der: Uint8Array): ParsedCsr {
+export function parseCsr(input: Uint8Array): ParsedCsr {
   try {
-    return parse(der);
+    return parse(input);
   } catch (err) {
-    if (err instanceof DerError) throw new CaError('ERR_CA_MALFORMED_CSR', `malformed CSR: ${err.message}`, { cause: err });
+    if (isDerError(err)) throw new CaError('ERR_CA_MALFORMED_CSR', `malformed CSR: ${err.message}`, { cause: err });
     throw err;
   }
 }
 
-function parse(der: Uint8Array): ParsedCsr {
-  const [info, algorithm, signature, extra] = children(readRoot(der, TAG.SEQUENCE, 'CertificationRequest'));
-  if (extra !== undefined) throw new DerError('trailing data in CertificationRequest');
-  const [version, subject, spki, attributes, more] = children(expect(info, TAG.SEQUENCE, 'certificationRequestInfo'));
-  if (readSmallInteger(expect(version, TAG.INTEGER, 'version')) !== 0) throw new DerError('CSR version must be 0 (v1)');
-  if (more !== undefined || (attributes !== undefined && attributes.tag !== 0xa0)) throw new DerError('unexpected field after attributes');
-  const key = importKey(expect(spki, TAG.SEQUENCE, 'subjectPKInfo'));
+function parse(input: Uint8Array): ParsedCsr {
+  const [info, algorithm, signature, extra] = der.readChildren(der.readSingle(input, der.Tag.SEQUENCE, 'CertificationRequest'));
+  if (extra !== undefined) throw derError('trailing data in CertificationRequest');
+  const [version, subject, spki, attributes, more] = der.readChildren(field(info, der.Tag.SEQUENCE, 'certificationRequestInfo'));
+  if (der.readSmallInteger(field(version, der.Tag.INTEGER, 'version')) !== 0) throw derError('CSR version must be 0 (v1)');
+  if (more !== undefined || (attributes !== undefined && attributes.tag !== 0xa0)) throw derError('unexpected field after attributes');
+  const key = importKey(field(spki, der.Tag.SEQUENCE, 'subjectPKInfo'));
   const parsed: ParsedCsr = {
     ...key,
-    spkiDer: raw(spki!),
-    subjectDer: raw(expect(subject, TAG.SEQUENCE, 'subject')),
+    spkiDer: der.rawOf(spki!),
+    subjectDer: der.rawOf(field(subject, der.Tag.SEQUENCE, 'subject')),
     subject: decodeName(subject!),
     uris: [],
     dnsNames: [],
   };
   if (attributes !== undefined) readSans(attributes, parsed);
-  checkSignature(raw(info!), algorithm, signature, parsed);
+  checkSignature(der.rawOf(info!), algorithm, signature, parsed);
   return parsed;
 }
 
-function importKey(spki: DerElement): Pick<ParsedCsr, 'publicKey' | 'keyType' | 'keyBits'> {
-  const [algorithm, keyBitString] = children(spki);
-  const [algorithmOid, params] = children(expect(algorithm, TAG.SEQUENCE, 'SubjectPublicKeyInfo algorithm'));
-  const type = readOid(expect(algorithmOid, TAG.OID, 'public key algorithm'));
-  const { unusedBits, bytes } = readBitString(expect(keyBitString, TAG.BIT_STRING, 'subjectPublicKey'));
-  if (unusedBits !== 0) throw new DerError('subjectPublicKey must be whole bytes');
+function importKey(spki: der.DerElement): Pick<ParsedCsr, 'publicKey' | 'keyType' | 'keyBits'> {
+  const [algorithm, keyBitString] = der.readChildren(spki);
+  const [algorithmOid, params] = der.readChildren(field(algorithm, der.Tag.SEQUENCE, 'SubjectPublicKeyInfo algorithm'));
+  const type = der.readOid(field(algorithmOid, der.Tag.OID, 'public key algorithm'));
+  const { unusedBits, bytes } = der.readBitString(field(keyBitString, der.Tag.BIT_STRING, 'subjectPublicKey'));
+  if (unusedBits !== 0) throw derError('subjectPublicKey must be whole bytes');
   if (type === OID.ecPublicKey) {
-    const curveOid = params?.tag === TAG.OID ? readOid(params) : '';
+    const curveOid = params?.tag === der.Tag.OID ? der.readOid(params) : '';
     const curve = CURVES[curveOid];
     if (curve === undefined) throw new CaError('ERR_CA_UNSUPPORTED_KEY_TYPE', `unsupported EC curve ${curveOid || '(not a named curve)'}; use P-256 or P-384`);
     // For P-256, JWK import is ~2x cheaper than SPKI decoding in OpenSSL 3 and still rejects
@@ -102,13 +99,13 @@ function importKey(spki: DerElement): Pick<ParsedCsr, 'publicKey' | 'keyType' | 
       const y = Buffer.from(bytes.subarray(1 + curve.size)).toString('base64url');
       return { publicKey: keyOrMalformed(() => createPublicKey({ key: { kty: 'EC', crv: curve.crv, x, y }, format: 'jwk' })), keyType: curve.keyType, keyBits: curve.size * 8 };
     }
-    return { publicKey: keyOrMalformed(() => createPublicKey({ key: Buffer.from(raw(spki)), format: 'der', type: 'spki' })), keyType: curve.keyType, keyBits: curve.size * 8 };
+    return { publicKey: keyOrMalformed(() => createPublicKey({ key: Buffer.from(der.rawOf(spki)), format: 'der', type: 'spki' })), keyType: curve.keyType, keyBits: curve.size * 8 };
   }
   if (type === OID.rsaEncryption) {
-    if (params !== undefined && params.tag !== TAG.NULL) throw new DerError('RSA key parameters must be NULL');
-    const [modulus, exponent] = children(readRoot(bytes, TAG.SEQUENCE, 'RSAPublicKey'));
-    const n = unsigned(readIntegerBytes(expect(modulus, TAG.INTEGER, 'RSA modulus')));
-    const e = unsigned(readIntegerBytes(expect(exponent, TAG.INTEGER, 'RSA exponent')));
+    if (params !== undefined && params.tag !== der.Tag.NULL) throw derError('RSA key parameters must be NULL');
+    const [modulus, exponent] = der.readChildren(der.readSingle(bytes, der.Tag.SEQUENCE, 'RSAPublicKey'));
+    const n = unsigned(der.readIntegerBytes(field(modulus, der.Tag.INTEGER, 'RSA modulus')));
+    const e = unsigned(der.readIntegerBytes(field(exponent, der.Tag.INTEGER, 'RSA exponent')));
     const keyBits = n.length * 8 - Math.clz32(n[0] ?? 0) + 24;
     if (keyBits < MIN_RSA_BITS || keyBits > MAX_RSA_BITS) {
       throw new CaError('ERR_CA_UNSUPPORTED_KEY_TYPE', `RSA key is ${keyBits} bits; ${MIN_RSA_BITS}-${MAX_RSA_BITS} are accepted`);
@@ -121,7 +118,7 @@ function importKey(spki: DerElement): Pick<ParsedCsr, 'publicKey' | 'keyType' | 
 
 /** Strips the sign byte of a positive INTEGER; negative values are rejected. */
 function unsigned(bytes: Uint8Array): Uint8Array {
-  if ((bytes[0]! & 0x80) !== 0) throw new DerError('RSA key integers must be positive');
+  if ((bytes[0]! & 0x80) !== 0) throw derError('RSA key integers must be positive');
   return bytes[0] === 0 ? bytes.subarray(1) : bytes;
 }
 
@@ -134,33 +131,33 @@ function keyOrMalformed(load: () => KeyObject): KeyObject {
 }
 
 /** Reads URI and DNS SANs from the extensionRequest attribute (other attributes are ignored). */
-function readSans(attributes: DerElement, parsed: ParsedCsr): void {
-  for (const attribute of children(attributes)) {
-    const [type, values] = children(expect(attribute, TAG.SEQUENCE, 'Attribute'));
-    if (readOid(expect(type, TAG.OID, 'attribute type')) !== OID.extensionRequest) continue;
-    const [extensions] = children(expect(values, TAG.SET, 'extensionRequest values'));
+function readSans(attributes: der.DerElement, parsed: ParsedCsr): void {
+  for (const attribute of der.readChildren(attributes)) {
+    const [type, values] = der.readChildren(field(attribute, der.Tag.SEQUENCE, 'Attribute'));
+    if (der.readOid(field(type, der.Tag.OID, 'attribute type')) !== OID.extensionRequest) continue;
+    const [extensions] = der.readChildren(field(values, der.Tag.SET, 'extensionRequest values'));
     const san = readExtensions(extensions).get(OID.subjectAltName);
     if (san === undefined) continue;
-    const names = readElement(san.value, 0);
-    if (names.end !== san.value.length) throw new DerError('trailing data in subjectAltName');
+    const names = der.readElement(san.value, 0);
+    if (names.end !== san.value.length) throw derError('trailing data in subjectAltName');
     readGeneralNames(names, parsed.uris, parsed.dnsNames);
   }
 }
 
-function checkSignature(info: Uint8Array, algorithm: DerElement | undefined, signature: DerElement | undefined, parsed: ParsedCsr): void {
-  const [algorithmOid, params] = children(expect(algorithm, TAG.SEQUENCE, 'signatureAlgorithm'));
-  const type = readOid(expect(algorithmOid, TAG.OID, 'signature algorithm'));
+function checkSignature(info: Uint8Array, algorithm: der.DerElement | undefined, signature: der.DerElement | undefined, parsed: ParsedCsr): void {
+  const [algorithmOid, params] = der.readChildren(field(algorithm, der.Tag.SEQUENCE, 'signatureAlgorithm'));
+  const type = der.readOid(field(algorithmOid, der.Tag.OID, 'signature algorithm'));
   const scheme = SIGNATURES[type];
   if (scheme === undefined) {
     throw new CaError('ERR_CA_UNSUPPORTED_CSR_SIGNATURE_ALGORITHM', `CSR signature algorithm ${type} is not supported; use ECDSA or RSA PKCS#1 v1.5 with SHA-256/384/512`);
   }
-  if (scheme.kind === 'ec' ? params !== undefined : params !== undefined && params.tag !== TAG.NULL) {
-    throw new DerError('unexpected signature algorithm parameters');
+  if (scheme.kind === 'ec' ? params !== undefined : params !== undefined && params.tag !== der.Tag.NULL) {
+    throw derError('unexpected signature algorithm parameters');
   }
   if ((scheme.kind === 'ec') !== (parsed.keyType !== 'rsa')) {
     throw new CaError('ERR_CA_BAD_CSR_SIGNATURE', `CSR signature algorithm ${type} does not match its ${parsed.keyType} key`);
   }
-  const { unusedBits, bytes } = readBitString(expect(signature, TAG.BIT_STRING, 'signature'));
+  const { unusedBits, bytes } = der.readBitString(field(signature, der.Tag.BIT_STRING, 'signature'));
   let valid = false;
   try {
     valid = unusedBits === 0 && verify(scheme.digest, info, { key: parsed.publicKey, dsaEncoding: 'der' }, bytes);

@@ -1,12 +1,17 @@
 /** Encoders for the X.509 v3 extensions SPIRE puts on CA certificates and SVIDs. */
 import { createHash } from 'node:crypto';
-import { bitString, boolean, implicitPrimitive, octetString, oid, sequence, tlv, TAG } from './der-writer.js';
-import { DerError, children, expect, readBitString, readElement } from './der-reader.js';
+import { der } from '@tspire/spiffe';
+import { derError, field, oid, sequence, tlv } from './der-x509.js';
 import { KEY_USAGE, OID } from './oids.js';
+
+/** GeneralName `[6] uniformResourceIdentifier` and `[2] dNSName`; `[3] EXPLICIT Extensions` of a TBSCertificate. */
+const URI_NAME = der.contextTag(6, false);
+const DNS_NAME = der.contextTag(2, false);
+export const EXTENSIONS_FIELD = der.contextTag(3, true);
 
 /** Extension ::= SEQUENCE { extnID, critical DEFAULT FALSE, extnValue OCTET STRING }. */
 export function extension(type: string, critical: boolean, value: Uint8Array): Buffer {
-  return critical ? sequence(oid(type), boolean(true), octetString(value)) : sequence(oid(type), octetString(value));
+  return critical ? sequence(oid(type), der.encodeBoolean(true), tlv(der.Tag.OCTET_STRING, value)) : sequence(oid(type), tlv(der.Tag.OCTET_STRING, value));
 }
 
 /** KeyUsage as a DER named-bit BIT STRING (trailing zero bits dropped). */
@@ -18,7 +23,7 @@ export function keyUsage(usages: readonly (keyof typeof KEY_USAGE)[]): Buffer {
   const byteCount = Math.floor(highest / 8) + 1;
   const bytes = new Uint8Array(byteCount);
   for (let bit = 0; bit <= highest; bit++) if (bits & (1 << bit)) bytes[bit >> 3]! |= 0x80 >> (bit & 7);
-  return extension(OID.keyUsage, true, bitString(bytes, byteCount * 8 - 1 - highest));
+  return extension(OID.keyUsage, true, der.encodeBitString(bytes, byteCount * 8 - 1 - highest));
 }
 
 /** ExtendedKeyUsage serverAuth + clientAuth (required together by the X509-SVID spec). */
@@ -28,23 +33,23 @@ export function extKeyUsageServerClient(): Buffer {
 
 /** BasicConstraints, critical; cA FALSE is the DEFAULT so it is omitted (DER). */
 export function basicConstraints(isCa: boolean): Buffer {
-  return extension(OID.basicConstraints, true, isCa ? sequence(boolean(true)) : sequence());
+  return extension(OID.basicConstraints, true, isCa ? sequence(der.encodeBoolean(true)) : sequence());
 }
 
 export function subjectKeyIdentifier(keyId: Uint8Array): Buffer {
-  return extension(OID.subjectKeyIdentifier, false, octetString(keyId));
+  return extension(OID.subjectKeyIdentifier, false, tlv(der.Tag.OCTET_STRING, keyId));
 }
 
 /** AuthorityKeyIdentifier with only keyIdentifier [0]. */
 export function authorityKeyIdentifier(keyId: Uint8Array): Buffer {
-  return extension(OID.authorityKeyIdentifier, false, sequence(implicitPrimitive(0, keyId)));
+  return extension(OID.authorityKeyIdentifier, false, sequence(tlv(der.contextTag(0, false), keyId)));
 }
 
 /** SubjectAltName with URI [6] entries then DNS [2]; critical when the subject is empty (RFC 5280). */
 export function subjectAltName(uris: readonly string[], dnsNames: readonly string[], critical = false): Buffer {
   const names: Buffer[] = [];
-  for (const uri of uris) names.push(implicitPrimitive(6, ia5Content(uri)));
-  for (const dns of dnsNames) names.push(implicitPrimitive(2, ia5Content(dns)));
+  for (const uri of uris) names.push(tlv(URI_NAME, ia5Content(uri)));
+  for (const dns of dnsNames) names.push(tlv(DNS_NAME, ia5Content(dns)));
   return extension(OID.subjectAltName, critical, sequence(...names));
 }
 
@@ -55,18 +60,18 @@ function ia5Content(text: string): Buffer {
 
 /** Wraps encoded extensions as `[3] EXPLICIT Extensions`. */
 export function extensionsField(extensions: readonly Uint8Array[]): Buffer {
-  return tlv(0xa3, sequence(...extensions));
+  return tlv(EXTENSIONS_FIELD, sequence(...extensions));
 }
 
 /** The subjectPublicKey BIT STRING bytes of a SubjectPublicKeyInfo (checks its outline). */
 export function subjectPublicKeyBits(spki: Uint8Array): Uint8Array {
-  const outer = readElement(spki, 0);
-  if (outer.tag !== TAG.SEQUENCE || outer.end !== spki.length) throw new DerError('SubjectPublicKeyInfo is not one SEQUENCE');
-  const [algorithm, key, extra] = children(outer);
-  expect(algorithm, TAG.SEQUENCE, 'SubjectPublicKeyInfo algorithm');
-  if (extra !== undefined) throw new DerError('trailing data in SubjectPublicKeyInfo');
-  const { unusedBits, bytes } = readBitString(expect(key, TAG.BIT_STRING, 'subjectPublicKey'));
-  if (unusedBits !== 0 || bytes.length === 0) throw new DerError('subjectPublicKey must be whole bytes');
+  const outer = der.readElement(spki, 0);
+  if (outer.tag !== der.Tag.SEQUENCE || outer.end !== spki.length) throw derError('SubjectPublicKeyInfo is not one SEQUENCE');
+  const [algorithm, key, extra] = der.readChildren(outer);
+  field(algorithm, der.Tag.SEQUENCE, 'SubjectPublicKeyInfo algorithm');
+  if (extra !== undefined) throw derError('trailing data in SubjectPublicKeyInfo');
+  const { unusedBits, bytes } = der.readBitString(field(key, der.Tag.BIT_STRING, 'subjectPublicKey'));
+  if (unusedBits !== 0 || bytes.length === 0) throw derError('subjectPublicKey must be whole bytes');
   return bytes;
 }
 

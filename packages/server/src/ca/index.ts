@@ -19,4 +19,3 @@ export { createDiskUpstreamAuthority, type DiskUpstreamOptions } from './upstrea
 export { type UpstreamAuthority, type UpstreamMintRequest, type UpstreamMintResult } from './upstream-authority.js';
 export { activationThreshold, maxUncutSvidTtl, preparationThreshold } from './rotation.js';
 export { DEFAULT_CA_SUBJECT, DEFAULT_SVID_SUBJECT, type DistinguishedName } from './x509-name.js';
-export { pemCertificates, toPem } from './pem.js';

@@ -12,7 +12,7 @@ import { createCaCertificate } from './ca-certificate.js';
 import { parseCertificate } from './certificate-info.js';
 import { decodeJournal } from './journal.js';
 import { createCaManager, type CaManagerOptions } from './manager.js';
-import { toPem } from './pem.js';
+import { encodePem } from '@tspire/spiffe';
 import { createDiskUpstreamAuthority } from './upstream-disk.js';
 import { assertSvidLeaf, hasOpenssl, memoryBundleStore, memoryJournalStore, opensslVerify } from './test-helpers.js';
 
@@ -207,7 +207,7 @@ test('UpstreamAuthority "disk": CA signed upstream, bundle = upstream root, chai
   const dir = await tempDir(t);
   const upstreamKey = generateKeyPairSync('ec', { namedCurve: 'P-384' });
   const root = createCaCertificate({ trustDomain: 'upstream.test', spkiDer: upstreamKey.publicKey.export({ type: 'spki', format: 'der' }), subject: { organization: ['Upstream'] }, ttlSeconds: 10 * 86_400, now: T0 - 100 }, upstreamKey.privateKey);
-  await writeFile(join(dir, 'up.crt'), toPem(root));
+  await writeFile(join(dir, 'up.crt'), encodePem('CERTIFICATE', root));
   await writeFile(join(dir, 'up.key'), upstreamKey.privateKey.export({ type: 'sec1', format: 'pem' }));
   const f = fixture(createMemoryKeyManager(), { upstreamAuthority: createDiskUpstreamAuthority({ certFilePath: join(dir, 'up.crt'), keyFilePath: join(dir, 'up.key') }) });
   const ca = await f.start();

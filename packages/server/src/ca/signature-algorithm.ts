@@ -1,6 +1,7 @@
 /** Maps signing keys to X.509 signature algorithms and signs TBS structures with node:crypto. */
 import { sign, type KeyObject } from 'node:crypto';
-import { nullValue, oid, sequence } from './der-writer.js';
+import { der } from '@tspire/spiffe';
+import { oid } from './der-x509.js';
 import { OID } from './oids.js';
 import { CaError } from './errors.js';
 
@@ -35,7 +36,7 @@ export function digestFor(key: KeyObject): { digest: Digest; algorithmOid: strin
 export function certificateSigner(privateKey: KeyObject): CertificateSigner {
   const { digest, algorithmOid } = digestFor(privateKey);
   // RSA AlgorithmIdentifiers carry explicit NULL parameters; ECDSA ones have none (RFC 5758).
-  const algorithmIdentifier = privateKey.asymmetricKeyType === 'rsa' ? sequence(oid(algorithmOid), nullValue()) : sequence(oid(algorithmOid));
+  const algorithmIdentifier = privateKey.asymmetricKeyType === 'rsa' ? der.encodeSequence(oid(algorithmOid), der.encodeNull()) : der.encodeSequence(oid(algorithmOid));
   return {
     digest,
     algorithmIdentifier,

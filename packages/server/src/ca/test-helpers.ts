@@ -14,7 +14,7 @@ import { parseCertificate, type CertificateInfo } from './certificate-info.js';
 import { subjectPublicKeyBits } from './extensions.js';
 import type { CaJournalStore } from './journal.js';
 import { KEY_USAGE, OID } from './oids.js';
-import { toPem } from './pem.js';
+import { encodePem } from '@tspire/spiffe';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
@@ -95,7 +95,7 @@ export function opensslVerify(roots: Uint8Array[], intermediates: Uint8Array[], 
   try {
     const write = (name: string, certs: Uint8Array[]): string => {
       const path = join(dir, name);
-      writeFileSync(path, certs.map((c) => toPem(c)).join(''));
+      writeFileSync(path, certs.map((c) => encodePem('CERTIFICATE', c)).join(''));
       return path;
     };
     const args = ['verify', '-x509_strict', '-CAfile', write('roots.pem', roots)];

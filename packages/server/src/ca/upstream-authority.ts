@@ -1,19 +1,11 @@
 /** The UpstreamAuthority seam: something that signs our X.509 CA instead of self-signing it. */
-import type { RandomBytes } from './certificate-builder.js';
-import type { DistinguishedName } from './x509-name.js';
+import type { CaCertificateRequest } from './ca-certificate.js';
 
-export interface UpstreamMintRequest {
-  /** Trust domain name; the CA gets URI SAN `spiffe://<td>`. */
-  trustDomain: string;
-  /** SubjectPublicKeyInfo DER of our new CA key. */
-  spkiDer: Uint8Array;
-  subject: DistinguishedName;
-  /** Preferred lifetime (`ca_ttl`); the upstream may shorten it. */
-  ttlSeconds: number;
-  /** Unix seconds. */
-  now: number;
-  randomBytes?: RandomBytes;
-}
+/**
+ * What our new CA certificate should hold: the same request as a self-signed CA
+ * (`createCaCertificate`), except that `ttlSeconds` (`ca_ttl`) is a preference the upstream may shorten.
+ */
+export type UpstreamMintRequest = CaCertificateRequest;
 
 export interface UpstreamMintResult {
   /** Our CA certificate (DER), signed upstream. */

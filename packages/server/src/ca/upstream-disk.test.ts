@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { parseCertificate } from './certificate-info.js';
-import { toPem } from './pem.js';
+import { encodePem } from '@tspire/spiffe';
 import { createDiskUpstreamAuthority } from './upstream-disk.js';
 import { X509SvidSigner } from './x509-svid-signer.js';
 import { assertSvidLeaf, hasOpenssl, opensslVerify } from './test-helpers.js';
@@ -55,7 +55,7 @@ const leafSpki = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.ex
 
 test('self-signed upstream (SEC1 key): CA is an intermediate and the upstream is the bundle', async (t) => {
   const root = await authority('CN=Upstream Root', EC);
-  const paths = await files(t, { 'ca.crt': toPem(root.der), 'ca.key': root.privateKey.export({ type: 'sec1', format: 'pem' }) as string });
+  const paths = await files(t, { 'ca.crt': encodePem('CERTIFICATE', root.der), 'ca.key': root.privateKey.export({ type: 'sec1', format: 'pem' }) as string });
   const minted = await createDiskUpstreamAuthority({ certFilePath: paths['ca.crt']!, keyFilePath: paths['ca.key']! }).mintX509Ca(request);
   assert.deepEqual(minted.upstreamRoots.map((d) => Buffer.from(d)), [Buffer.from(root.der)]);
   assert.deepEqual(minted.upstreamIntermediates, []);
@@ -81,9 +81,9 @@ test('intermediate upstream with bundle_file_path (RSA PKCS#1 key): chain = leaf
   const root = await authority('CN=Root', RSA);
   const mid = await authority('CN=Mid', RSA, root, 2);
   const paths = await files(t, {
-    'mid.crt': toPem(mid.der),
+    'mid.crt': encodePem('CERTIFICATE', mid.der),
     'mid.key': mid.privateKey.export({ type: 'pkcs1', format: 'pem' }) as string,
-    'root.crt': toPem(root.der),
+    'root.crt': encodePem('CERTIFICATE', root.der),
   });
   const upstream = createDiskUpstreamAuthority({ certFilePath: paths['mid.crt']!, keyFilePath: paths['mid.key']!, bundleFilePath: paths['root.crt']! });
   const minted = await upstream.mintX509Ca({ ...request, ttlSeconds: 30 * 86_400 });
@@ -103,7 +103,7 @@ test('intermediate upstream with bundle_file_path (RSA PKCS#1 key): chain = leaf
 
 test('PKCS#8 keys load too', async (t) => {
   const root = await authority('CN=P8', EC);
-  const paths = await files(t, { 'ca.crt': toPem(root.der), 'ca.key': root.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string });
+  const paths = await files(t, { 'ca.crt': encodePem('CERTIFICATE', root.der), 'ca.key': root.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string });
   const minted = await createDiskUpstreamAuthority({ certFilePath: paths['ca.crt']!, keyFilePath: paths['ca.key']! }).mintX509Ca(request);
   assert.ok(parseCertificate(minted.certificate).isCa);
 });
@@ -114,8 +114,8 @@ test('inconsistent upstream files fail with ERR_CA_UPSTREAM naming the problem',
   const stranger = await authority('CN=Stranger', EC);
   const key = (a: Authority): string => a.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
   const paths = await files(t, {
-    'root.crt': toPem(root.der), 'root.key': key(root), 'mid.crt': toPem(mid.der), 'mid.key': key(mid),
-    'stranger.crt': toPem(stranger.der), 'empty.crt': 'nothing here', 'bad.key': 'not a key',
+    'root.crt': encodePem('CERTIFICATE', root.der), 'root.key': key(root), 'mid.crt': encodePem('CERTIFICATE', mid.der), 'mid.key': key(mid),
+    'stranger.crt': encodePem('CERTIFICATE', stranger.der), 'empty.crt': 'nothing here', 'bad.key': 'not a key',
   });
   const cases: [Parameters<typeof createDiskUpstreamAuthority>[0], RegExp][] = [
     [{ certFilePath: paths['root.crt']!, keyFilePath: paths['mid.key']! }, /does not match/],

@@ -4,12 +4,12 @@
  */
 import * as fsp from 'node:fs/promises';
 import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { decodePem } from '@tspire/spiffe';
 import { createCaCertificate } from './ca-certificate.js';
 import { parseCertificate, type CertificateInfo } from './certificate-info.js';
 import { CaError } from './errors.js';
 import { subjectKeyIdFromSpki } from './extensions.js';
 import { KEY_USAGE } from './oids.js';
-import { pemCertificates } from './pem.js';
 import type { UpstreamAuthority, UpstreamMintRequest, UpstreamMintResult } from './upstream-authority.js';
 
 export interface DiskUpstreamOptions {
@@ -53,6 +53,15 @@ export function createDiskUpstreamAuthority(options: DiskUpstreamOptions): Upstr
 
 const fail = (message: string, cause?: unknown): CaError => new CaError('ERR_CA_UPSTREAM', `UpstreamAuthority "disk": ${message}`, { cause });
 
+/** The CERTIFICATE blocks of a PEM file (other blocks skipped); a malformed block fails naming the file. */
+function pemCertificates(text: string, key: string, path: string): Buffer[] {
+  try {
+    return decodePem(text, { code: 'ERR_X509_BAD_PEM', what: `${key} ${path}` }).filter((b) => b.type === 'CERTIFICATE').map((b) => b.bytes);
+  } catch (err) {
+    throw fail((err as Error).message, err);
+  }
+}
+
 async function readText(fs: Pick<typeof fsp, 'readFile'>, path: string, key: string): Promise<string> {
   try {
     return await fs.readFile(path, 'utf8');
@@ -62,14 +71,14 @@ async function readText(fs: Pick<typeof fsp, 'readFile'>, path: string, key: str
 }
 
 async function loadUpstream(fs: Pick<typeof fsp, 'readFile'>, options: DiskUpstreamOptions, now: number): Promise<LoadedUpstream> {
-  const chain = pemCertificates(await readText(fs, options.certFilePath, 'cert_file_path'));
+  const chain = pemCertificates(await readText(fs, options.certFilePath, 'cert_file_path'), 'cert_file_path', options.certFilePath);
   if (chain.length === 0) throw fail(`no CERTIFICATE block in cert_file_path ${options.certFilePath}`);
   const privateKey = loadKey(await readText(fs, options.keyFilePath, 'key_file_path'), options.keyFilePath);
   const signer = parseCertificate(chain[0]!, `upstream certificate in ${options.certFilePath}`);
   checkSigner(signer, privateKey, options.certFilePath, now);
   let roots: Uint8Array[];
   if (options.bundleFilePath !== undefined) {
-    roots = pemCertificates(await readText(fs, options.bundleFilePath, 'bundle_file_path'));
+    roots = pemCertificates(await readText(fs, options.bundleFilePath, 'bundle_file_path'), 'bundle_file_path', options.bundleFilePath);
     if (roots.length === 0) throw fail(`no CERTIFICATE block in bundle_file_path ${options.bundleFilePath}`);
   } else {
     if (!isSelfSigned(chain[0]!)) throw fail(`${options.certFilePath} is not self-signed, so bundle_file_path is required`);

@@ -1,7 +1,6 @@
 /** X.501 distinguished names: encoding ours, decoding theirs (CSR and upstream subjects). */
-import { isPrintable, oid, printableString, sequence, setOf, utf8String } from './der-writer.js';
-import { children, expect, readOid, readString, type DerElement } from './der-reader.js';
-import { TAG } from './der-writer.js';
+import { der } from '@tspire/spiffe';
+import { field, isPrintable, oid, printableString, readString, sequence, setOf, utf8String } from './der-x509.js';
 import { OID } from './oids.js';
 
 /** The subject attributes SPIRE lets operators set (`ca_subject`) plus the CA serialNumber. */
@@ -46,14 +45,14 @@ export interface NameAttribute {
 }
 
 /** Decodes a Name (SEQUENCE OF SET OF AttributeTypeAndValue) into its attributes in order. */
-export function decodeName(name: DerElement): NameAttribute[] {
-  expect(name, TAG.SEQUENCE, 'Name');
+export function decodeName(name: der.DerElement): NameAttribute[] {
+  field(name, der.Tag.SEQUENCE, 'Name');
   const out: NameAttribute[] = [];
-  for (const rdn of children(name)) {
-    expect(rdn, TAG.SET, 'RelativeDistinguishedName');
-    for (const atv of children(rdn)) {
-      const [type, value] = children(expect(atv, TAG.SEQUENCE, 'AttributeTypeAndValue'));
-      out.push({ oid: readOid(expect(type, TAG.OID, 'attribute type')), value: readString(expect(value, value?.tag ?? -1, 'attribute value')) });
+  for (const rdn of der.readChildren(name)) {
+    field(rdn, der.Tag.SET, 'RelativeDistinguishedName');
+    for (const atv of der.readChildren(rdn)) {
+      const [type, value] = der.readChildren(field(atv, der.Tag.SEQUENCE, 'AttributeTypeAndValue'));
+      out.push({ oid: der.readOid(field(type, der.Tag.OID, 'attribute type')), value: readString(field(value, value?.tag ?? -1, 'attribute value')) });
     }
   }
   return out;

@@ -7,7 +7,7 @@ import { OID } from './oids.js';
 import { X509SvidSigner } from './x509-svid-signer.js';
 import { assertSvidLeaf, hasOpenssl, opensslText, opensslVerify } from './test-helpers.js';
 import { decodeName } from './x509-name.js';
-import { readElement } from './der-reader.js';
+import { der } from '@tspire/spiffe';
 
 const NOW = Date.UTC(2030, 5, 1, 12, 0, 0) / 1000;
 const TD = 'example.org';
@@ -39,7 +39,7 @@ test('self-signed CA certificate follows the SPIFFE/SPIRE CA profile', () => {
   assert.deepEqual(Buffer.from(info.subjectDer), Buffer.from(info.issuerDer));
   assert.equal(info.notBefore, NOW - 10);
   assert.equal(info.notAfter, NOW + 86_400);
-  const subject = decodeName(readElement(info.subjectDer, 0));
+  const subject = decodeName(der.readElement(info.subjectDer, 0));
   const serialDecimal = BigInt('0x' + Buffer.from(info.serial).toString('hex')).toString();
   assert.deepEqual(subject.map((a) => a.value), ['US', 'SPIFFE', serialDecimal]);
   assert.equal(subject[2]!.oid, OID.serialNumber);
@@ -52,7 +52,7 @@ test('leaf SVID satisfies every X509-SVID rule and SPIRE defaults', () => {
   assert.equal(info.notBefore, NOW - 10);
   assert.equal(info.notAfter, NOW + 3600);
   assert.deepEqual(Buffer.from(info.spkiDer), leafKey.spki);
-  const subject = decodeName(readElement(info.subjectDer, 0)).map((a) => a.value);
+  const subject = decodeName(der.readElement(info.subjectDer, 0)).map((a) => a.value);
   assert.deepEqual(subject, ['US', 'SPIRE', 'web.example.org']); // CN = first DNS name
   assert.equal(info.signatureAlgorithmOid, OID.ecdsaWithSha256);
 });
@@ -60,7 +60,7 @@ test('leaf SVID satisfies every X509-SVID rule and SPIRE defaults', () => {
 test('leaf without DNS names has subject C=US, O=SPIRE and a non-critical SAN', () => {
   const { certificate } = caP256.signer.sign({ spiffeId: 'spiffe://example.org/agent', spkiDer: leafKey.spki, ttlSeconds: 60, now: NOW });
   const info = assertSvidLeaf(certificate, 'spiffe://example.org/agent', caP256.certificate, caP256.key.publicKey);
-  assert.deepEqual(decodeName(readElement(info.subjectDer, 0)).map((a) => a.value), ['US', 'SPIRE']);
+  assert.deepEqual(decodeName(der.readElement(info.subjectDer, 0)).map((a) => a.value), ['US', 'SPIRE']);
   assert.equal(info.extensions.get(OID.subjectAltName)?.critical, false);
 });
 

@@ -4,16 +4,15 @@
  * validity, subject, SPKI, SKID and SAN and makes one node:crypto `sign` on the cached CA key.
  */
 import { createHash, type KeyObject } from 'node:crypto';
-import { TrustDomain } from '@tspire/spiffe';
+import { TrustDomain, der } from '@tspire/spiffe';
 import { checkSvidId } from './svid-id.js';
 import { VERSION_3, pooledRandomBytes, randomSerial, type RandomBytes } from './certificate-builder.js';
 import { parseCertificate, type CertificateInfo } from './certificate-info.js';
 import { BACKDATE_SECONDS } from './ca-certificate.js';
-import { DerError } from './der-reader.js';
-import { bitString, sequence, time, tlv, unsignedInteger } from './der-writer.js';
+import { encodeUnixTime, isDerError, sequence, tlv } from './der-x509.js';
 import { CaError } from './errors.js';
 import {
-  authorityKeyIdentifier, basicConstraints, extKeyUsageServerClient, keyUsage, subjectAltName,
+  EXTENSIONS_FIELD, authorityKeyIdentifier, basicConstraints, extKeyUsageServerClient, keyUsage, subjectAltName,
   subjectKeyIdentifier, subjectPublicKeyBits,
 } from './extensions.js';
 import { certificateSigner, type CertificateSigner } from './signature-algorithm.js';
@@ -53,6 +52,7 @@ export interface SignedX509Svid {
 
 const DNS_NAME = /^[\x21-\x7e]{1,253}$/;
 const EMPTY_NAME_LENGTH = 2; // SEQUENCE {}: RFC 5280 then wants a critical SAN
+const NO_UNUSED_BITS = Uint8Array.of(0); // the signature BIT STRING is whole bytes
 
 /**
  * Signs X509-SVIDs (workload, agent and server) for one CA.
@@ -112,25 +112,25 @@ export class X509SvidSigner {
     try {
       keyBits = subjectPublicKeyBits(params.spkiDer);
     } catch (err) {
-      if (err instanceof DerError) throw new CaError('ERR_CA_INVALID_SVID_REQUEST', `SVID public key is malformed: ${err.message}`, { cause: err });
+      if (isDerError(err)) throw new CaError('ERR_CA_INVALID_SVID_REQUEST', `SVID public key is malformed: ${err.message}`, { cause: err });
       throw err;
     }
     const subject = this.#subject(params.subject, dnsNames[0]);
     const serial = randomSerial(this.#randomBytes);
     const tbs = sequence(
       VERSION_3,
-      unsignedInteger(serial),
+      der.encodeInteger(serial),
       this.#afterSerial,
-      sequence(time(notBefore), time(notAfter)),
+      sequence(encodeUnixTime(notBefore), encodeUnixTime(notAfter)),
       subject,
       params.spkiDer,
-      tlv(0xa3, sequence(
+      tlv(EXTENSIONS_FIELD, sequence(
         this.#fixedExtensions,
         subjectKeyIdentifier(createHash('sha1').update(keyBits).digest()),
         subjectAltName([spiffeId], dnsNames, subject.length === EMPTY_NAME_LENGTH),
       )),
     );
-    const certificate = sequence(tbs, this.#signer.algorithmIdentifier, bitString(this.#signer.sign(tbs)));
+    const certificate = sequence(tbs, this.#signer.algorithmIdentifier, tlv(der.Tag.BIT_STRING, NO_UNUSED_BITS, this.#signer.sign(tbs)));
     return { certificate, serial, notBefore, notAfter };
   }
 

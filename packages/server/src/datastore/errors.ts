@@ -1,21 +1,28 @@
 // Typed datastore errors with literal codes, so callers narrow with `switch (err.code)`.
-// The server maps them to gRPC status codes at one boundary (NotFound, AlreadyExists, ...).
+// They are TspireErrors: the codes below are registered (with their gRPC status) in
+// @tspire/common's registry, and the API maps them at its one boundary.
+import { Code } from '@connectrpc/connect';
+import { TspireError, registerErrorCodes, type CommonErrorCode } from '@tspire/common';
 import type { RegistrationEntry } from './types.js';
 
-export const DATASTORE_ERROR_CODES = [
-  'ERR_DATASTORE_NOT_FOUND',
-  'ERR_ENTRY_NOT_FOUND',
-  'ERR_DATASTORE_ALREADY_EXISTS',
-  'ERR_DATASTORE_SIMILAR_ENTRY',
-  'ERR_DATASTORE_FAILED_PRECONDITION',
-  'ERR_DATASTORE_INVALID_ARGUMENT',
-  'ERR_DATASTORE_UNAVAILABLE',
-  'ERR_DATASTORE_SCHEMA_TOO_NEW',
-  'ERR_DATASTORE_NOT_A_DATABASE',
-  'ERR_DATASTORE_BAD_CONFIG',
-] as const;
+/** The datastore codes @tspire/server owns: gRPC status and meaning (listed in docs/errors.md). */
+export const datastoreErrorCodes = registerErrorCodes('@tspire/server', {
+  ERR_DATASTORE_NOT_FOUND: { grpc: Code.NotFound, description: 'the requested record (bundle, agent, join token, ...) does not exist' },
+  ERR_DATASTORE_ALREADY_EXISTS: { grpc: Code.AlreadyExists, description: 'a record with the same key already exists' },
+  ERR_DATASTORE_SIMILAR_ENTRY: { grpc: Code.AlreadyExists, description: 'an entry with the same SPIFFE ID, parent ID and selectors already exists' },
+  ERR_DATASTORE_FAILED_PRECONDITION: { grpc: Code.FailedPrecondition, description: 'the stored data does not allow the operation (e.g. an unreadable stored bundle)' },
+  ERR_DATASTORE_INVALID_ARGUMENT: { grpc: Code.InvalidArgument, description: 'a value given to the datastore is missing or malformed' },
+  ERR_DATASTORE_BAD_CONFIG: { grpc: Code.InvalidArgument, description: 'the datastore configuration (plugin data, connection_string) is invalid' },
+} as const);
 
-export type DatastoreErrorCode = (typeof DATASTORE_ERROR_CODES)[number];
+declare module '@tspire/common' {
+  interface TspireErrorCodes extends Record<keyof typeof datastoreErrorCodes, true> {}
+}
+
+/** The datastore also raises @tspire/common's entry and datastore codes. */
+export type DatastoreErrorCode =
+  | keyof typeof datastoreErrorCodes
+  | Extract<CommonErrorCode, 'ERR_ENTRY_NOT_FOUND' | 'ERR_DATASTORE_UNAVAILABLE' | 'ERR_DATASTORE_SCHEMA_TOO_NEW' | 'ERR_DATASTORE_NOT_A_DATABASE'>;
 
 /** A DatastoreError whose code is known to be C. */
 export type DatastoreErrorOf<C extends DatastoreErrorCode> = DatastoreError & { readonly code: C };
@@ -28,14 +35,8 @@ export type DatastoreErrorOf<C extends DatastoreErrorCode> = DatastoreError & { 
  *     if (isDatastoreError(e, 'ERR_ENTRY_NOT_FOUND')) ...
  *   }
  */
-export class DatastoreError extends Error {
+export class DatastoreError extends TspireError<DatastoreErrorCode> {
   override readonly name: string = 'DatastoreError';
-  readonly code: DatastoreErrorCode;
-
-  constructor(code: DatastoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /**

@@ -9,6 +9,7 @@ import { deleteEntryRows } from './entry-store.js';
 import { appendEntryEvents } from './event-store.js';
 import { pageOf, pageWindow } from './pagination.js';
 import { trustDomainId } from './trust-domain.js';
+import { updateMask } from './update-mask.js';
 
 const BUNDLE_FIELDS: readonly BundleField[] = ['x509Authorities', 'jwtAuthorities', 'refreshHint', 'sequenceNumber'];
 const DELETE_MODES: readonly BundleDeleteMode[] = ['restrict', 'delete', 'dissociate'];
@@ -66,8 +67,7 @@ export async function countBundles(ctx: SqlContext): Promise<number> {
 
 export async function updateBundle(ctx: SqlContext, input: Bundle, mask: Iterable<BundleField> | undefined): Promise<Bundle> {
   const bundle = checkBundle(input);
-  const fields = new Set<BundleField>(mask ?? BUNDLE_FIELDS);
-  for (const f of fields) if (!BUNDLE_FIELDS.includes(f)) throw invalidArgument(`unknown bundle field ${JSON.stringify(f)} in mask`);
+  const fields = updateMask(mask, BUNDLE_FIELDS, 'bundle');
   return write(ctx, async (trx) => {
     const current = await lockedBundle(trx, ctx, bundle.trustDomain);
     if (current === undefined) throw notFound('bundle');

@@ -10,6 +10,7 @@ import { appendEntryEvent, appendEntryEvents } from './event-store.js';
 import type { RegisteredEntriesTable } from './schema.js';
 import { checkSelectors } from './set-match.js';
 import { trustDomainId, uniqueTrustDomainNames } from './trust-domain.js';
+import { updateMask } from './update-mask.js';
 
 const ENTRY_ID = /^[A-Za-z0-9._-]{1,255}$/;
 const SIMILAR_LOCK = 0x656e_7472; // "entr": advisory-lock namespace for the similar-entry check
@@ -97,8 +98,7 @@ export async function updateEntry(
   entry: RegistrationEntry,
   mask: Iterable<EntryField> | undefined,
 ): Promise<RegistrationEntry> {
-  const fields = new Set<EntryField>(mask ?? ENTRY_FIELDS);
-  for (const f of fields) if (!ENTRY_FIELDS.includes(f)) throw invalidArgument(`unknown entry field ${JSON.stringify(f)} in mask`);
+  const fields = updateMask(mask, ENTRY_FIELDS, 'entry');
   const patch = normaliseEntryPatch(entry, fields);
   return write(ctx, async (trx) => {
     // Locking the row first serialises concurrent updates of one entry on PostgreSQL.

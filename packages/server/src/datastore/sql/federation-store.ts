@@ -6,6 +6,7 @@ import type {
 import { isUniqueViolation, single, write, type SqlContext } from './context.js';
 import { pageOf, pageWindow } from './pagination.js';
 import { trustDomainName } from './trust-domain.js';
+import { updateMask } from './update-mask.js';
 
 const FIELDS: readonly FederationRelationshipField[] = ['bundleEndpointUrl', 'profile', 'endpointSpiffeId'];
 
@@ -79,8 +80,7 @@ export async function updateFederationRelationship(
   input: FederationRelationship,
   mask: Iterable<FederationRelationshipField> | undefined,
 ): Promise<FederationRelationship> {
-  const fields = new Set(mask ?? FIELDS);
-  for (const f of fields) if (!FIELDS.includes(f)) throw invalidArgument(`unknown federation relationship field ${JSON.stringify(f)} in mask`);
+  const fields = updateMask(mask, FIELDS, 'federation relationship');
   const name = trustDomainName(input?.trustDomain);
   return write(ctx, async (trx) => {
     let q = trx.selectFrom('federated_trust_domains').selectAll().where('trust_domain', '=', name);

@@ -11,6 +11,7 @@ import { appendNodeEvent, appendNodeEvents } from './event-store.js';
 import { pageOf, pageWindow } from './pagination.js';
 import type { AttestedNodeEntriesTable } from './schema.js';
 import { checkMatchMode, checkSelectors, selectorMember, setMatchCondition } from './set-match.js';
+import { updateMask } from './update-mask.js';
 
 type NodeRow = Selectable<AttestedNodeEntriesTable>;
 
@@ -146,8 +147,7 @@ export async function updateAttestedNode(
   node: AttestedNode,
   mask: Iterable<NodeField> | undefined,
 ): Promise<AttestedNode> {
-  const fields = new Set<NodeField>(mask ?? NODE_FIELDS);
-  for (const f of fields) if (!NODE_FIELDS.includes(f)) throw invalidArgument(`unknown attested node field ${JSON.stringify(f)} in mask`);
+  const fields = updateMask(mask, NODE_FIELDS, 'attested node');
   checkNode(node, fields);
   const columns: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(nodeColumns(node))) {

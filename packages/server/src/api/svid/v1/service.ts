@@ -6,7 +6,7 @@ import { SpiffeError, SpiffeId } from '@tspire/spiffe';
 import { checkDnsName } from '../../convert/dns-name.js';
 import { idToProto, isReservedPath, workloadIdFromProto } from '../../convert/spiffe-id.js';
 import { resolveDeps, type ApiDeps } from '../../deps.js';
-import { invalidArgument, unimplemented, withContext } from '../../errors.js';
+import { internal, invalidArgument, unimplemented } from '../../errors.js';
 import { readCsr } from './csr.js';
 
 export function createSvidService(apiDeps: ApiDeps): ServiceImpl<typeof svidv1.SVID> {
@@ -37,7 +37,7 @@ export function createSvidService(apiDeps: ApiDeps): ServiceImpl<typeof svidv1.S
       const dnsNames = csr.dnsNames.map((name) => checkDnsName(name, 'invalid CSR DNS name'));
       const minted = await mintAuthority
         .mintX509Svid({ spiffeId: id.toString(), publicKeyDer: csr.publicKeyDer, dnsNames, ttlSeconds: req.ttl })
-        .catch((err: unknown) => { throw withContext('failed to sign X509-SVID', err); });
+        .catch((err: unknown) => { throw internal('failed to sign X509-SVID', err); });
       logger.debug('X509-SVID minted', { spiffe_id: id.toString(), expires_at: minted.expiresAt });
       return { svid: { certChain: minted.certChainDer, id: idToProto(id), expiresAt: BigInt(minted.expiresAt) } };
     },
@@ -49,7 +49,7 @@ export function createSvidService(apiDeps: ApiDeps): ServiceImpl<typeof svidv1.S
       if (req.ttl < 0) throw invalidArgument(`invalid ttl: must not be negative, got ${req.ttl}`);
       const minted = await mintAuthority
         .mintJwtSvid({ spiffeId: id.toString(), audience: [...req.audience], ttlSeconds: req.ttl })
-        .catch((err: unknown) => { throw withContext('failed to sign JWT-SVID', err); });
+        .catch((err: unknown) => { throw internal('failed to sign JWT-SVID', err); });
       return {
         svid: { token: minted.token, id: idToProto(id), issuedAt: BigInt(minted.issuedAt), expiresAt: BigInt(minted.expiresAt) },
       };
