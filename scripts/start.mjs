@@ -21,7 +21,8 @@ const agentId = `spiffe://${td}/agent/local`;
 
 mkdirSync(join(dataDir, 'server'), { recursive: true, mode: 0o700 });
 const configPath = join(dataDir, 'server.conf');
-if (!existsSync(configPath)) {
+const firstRun = !existsSync(configPath);
+if (firstRun) {
   writeFileSync(configPath, `server {
     bind_address = "127.0.0.1"
     bind_port = "8081"
@@ -89,8 +90,11 @@ const step = (title, result, okCodes = [0]) => {
 };
 
 step('healthcheck', cli('healthcheck'));
-const token = step('token generate', cli('token', 'generate', '-spiffeID', agentId, '-ttl', '3600')).trim();
-say(`join token for the agent ${agentId}: ${token.replace(/^Token: /, '')} (valid 1h)`);
+if (firstRun) {
+  // Only once: `token generate -spiffeID` also registers the agent's alias entry.
+  const token = step('token generate', cli('token', 'generate', '-spiffeID', agentId, '-ttl', '3600')).trim();
+  say(`join token for the agent ${agentId}: ${token.replace(/^Token: /, '')} (valid 1h)`);
+}
 const created = cli('entry', 'create', '-parentID', agentId, '-spiffeID', workloadId, '-selector', `unix:uid:${uid}`);
 if (created.status === 0) say(`registered ${workloadId} for selector unix:uid:${uid}`);
 else if (/similar entry already exists/.test(created.stderr)) say(`entry for ${workloadId} already registered`);
