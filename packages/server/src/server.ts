@@ -73,10 +73,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const ca = await createCaManager({
       trustDomain: options.trustDomain.name,
       keyManager,
-      journalStore: {
-        fetchCaJournal: () => datastore.fetchCaJournal(trustDomainId),
-        setCaJournal: (data) => datastore.setCaJournal(data, trustDomainId),
-      },
+      // Journals are keyed per server by the active CA key; journals written before that were
+      // keyed by the trust domain ID and are adopted once when their CA key is ours.
+      journalStore: datastore,
+      legacyJournalKey: trustDomainId,
       bundleStore: datastore,
       ...(options.upstreamDisk ? { upstreamAuthority: createDiskUpstreamAuthority(options.upstreamDisk) } : {}),
       ...caSettings(options.ca),

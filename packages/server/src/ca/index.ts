@@ -7,7 +7,7 @@ export {
 } from './manager.js';
 export { type CaBundle, type CaBundleStore } from './bundle-store.js';
 export {
-  decodeJournal, encodeJournal,
+  caJournalKey, decodeJournal, encodeJournal,
   type AuthorityStatus, type CaJournal, type CaJournalStore, type JwtJournalEntry, type SlotName, type X509JournalEntry,
 } from './journal.js';
 export { parseCsr, type CsrKeyType, type ParsedCsr } from './csr.js';

@@ -4,6 +4,7 @@
  * Encoded as JSON (version 1); binary fields in base64, times in unix seconds.
  */
 import { CaError } from './errors.js';
+import { subjectKeyIdFromSpki } from './extensions.js';
 
 export type SlotName = 'A' | 'B';
 export type AuthorityStatus = 'active' | 'prepared' | 'old';
@@ -41,10 +42,24 @@ export interface CaJournal {
   jwt: JwtJournalEntry[];
 }
 
-/** Persistence of the journal; the datastore implements it. */
+/**
+ * Persistence of journals by key; the datastore implements it. Servers of one trust domain may
+ * share a database while each holds its own CA keys, so every server's journal has its own key
+ * (see `caJournalKey`). Deleting a missing key is not an error.
+ */
 export interface CaJournalStore {
-  fetchCaJournal(): Promise<Uint8Array | null>;
-  setCaJournal(data: Uint8Array): Promise<void>;
+  fetchCaJournal(key: string): Promise<Uint8Array | null>;
+  setCaJournal(data: Uint8Array, key: string): Promise<void>;
+  deleteCaJournal(key: string): Promise<void>;
+}
+
+/**
+ * The datastore key of the journal whose active X.509 CA has this public key (SPKI DER):
+ * `x509-ca/<lowercase hex SKID>`, the SKID computed as for our CA certificates (SHA-1 of the
+ * key bits), i.e. the active authority ID. Only the server holding that key finds it again.
+ */
+export function caJournalKey(spkiDer: Uint8Array): string {
+  return `x509-ca/${subjectKeyIdFromSpki(spkiDer).toString('hex')}`;
 }
 
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');

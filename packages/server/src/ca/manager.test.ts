@@ -10,7 +10,7 @@ import { createMemoryKeyManager } from '../keymanager/memory-key-manager.js';
 import type { KeyManager } from '../keymanager/types.js';
 import { createCaCertificate } from './ca-certificate.js';
 import { parseCertificate } from './certificate-info.js';
-import { decodeJournal } from './journal.js';
+import { caJournalKey, decodeJournal } from './journal.js';
 import { createCaManager, type CaManagerOptions } from './manager.js';
 import { encodePem } from '@tspire/spiffe';
 import { createDiskUpstreamAuthority } from './upstream-disk.js';
@@ -52,7 +52,7 @@ test('first start creates and publishes a self-signed CA and a JWT key', async (
   assert.equal(bundle.jwtAuthorities[0]!.expiresAt, T0 + 86_400);
   assert.deepEqual(ca.x509AuthorityState(), { active: { authorityId: current.authorityId, expiresAt: T0 + 86_400, upstreamAuthoritySubjectKeyId: '' } });
   assert.equal(ca.jwtAuthorityState().active?.authorityId, bundle.jwtAuthorities[0]!.keyId);
-  const journal = decodeJournal((await f.journalStore.fetchCaJournal())!);
+  const journal = decodeJournal(f.journalStore.latest()!);
   assert.deepEqual(journal.x509.map((e) => [e.slot, e.status]), [['A', 'active']]);
   assert.deepEqual(journal.jwt.map((e) => [e.slot, e.status]), [['A', 'active']]);
 });
@@ -98,15 +98,69 @@ test('restart with the disk key manager and the same journal reuses the CA', asy
   assert.ok(new X509Certificate(svid.certificate).verify(first.x509Ca().publicKey));
 });
 
-test('restart without the keys (memory key manager) mints a new CA in the other slot', async () => {
+test('restart without the keys (memory key manager) finds no journal and mints a fresh CA', async () => {
   const f = fixture();
   const first = await f.start();
+  const firstJournal = f.journalStore.latest()!;
   const second = await f.start({ keyManager: createMemoryKeyManager() });
   assert.notEqual(second.x509Ca().authorityId, first.x509Ca().authorityId);
-  assert.deepEqual(second.x509AuthorityState().old?.authorityId, first.x509Ca().authorityId);
-  const journal = decodeJournal((await f.journalStore.fetchCaJournal())!);
-  assert.deepEqual(journal.x509.map((e) => [e.slot, e.status]).sort(), [['A', 'old'], ['B', 'active']]);
+  assert.deepEqual(second.x509AuthorityState(), { active: { authorityId: second.x509Ca().authorityId, expiresAt: T0 + 86_400, upstreamAuthoritySubjectKeyId: '' } });
+  const journal = decodeJournal(f.journalStore.latest()!);
+  assert.deepEqual(journal.x509.map((e) => [e.slot, e.status]), [['A', 'active']]);
+  // Each journal lives under its own active CA's key; the first one is not ours to touch.
+  assert.deepEqual([...f.journalStore.map.keys()].sort(), [`x509-ca/${first.x509Ca().authorityId}`, `x509-ca/${second.x509Ca().authorityId}`].sort());
+  assert.deepEqual(f.journalStore.map.get(`x509-ca/${first.x509Ca().authorityId}`), firstJournal);
   assert.equal((await second.bundle()).x509Authorities.length, 2);
+});
+
+test('activation moves the journal to the new active CA key and deletes the old one', async (t) => {
+  const keysPath = join(await tempDir(t), 'keys.json');
+  const f = fixture(await createDiskKeyManager({ keysPath }));
+  const ca = await f.start();
+  const a = ca.x509Ca().authorityId;
+  f.clock.seconds = T0 + 43_195;
+  await ca.tick();
+  assert.deepEqual([...f.journalStore.map.keys()], [`x509-ca/${a}`], 'prepared B does not move the journal');
+  f.clock.seconds = T0 + 71_999;
+  await ca.tick();
+  const b = ca.x509Ca().authorityId;
+  assert.notEqual(b, a);
+  assert.deepEqual([...f.journalStore.map.keys()], [`x509-ca/${b}`]);
+  const restarted = await f.start({ keyManager: await createDiskKeyManager({ keysPath }) });
+  assert.equal(restarted.x509Ca().authorityId, b);
+  assert.equal(restarted.x509AuthorityState().old?.authorityId, a);
+});
+
+test('a leftover journal of our superseded CA (crash before delete) loses to the newer one and is deleted', async (t) => {
+  const keysPath = join(await tempDir(t), 'keys.json');
+  const f = fixture(await createDiskKeyManager({ keysPath }));
+  const ca = await f.start();
+  const a = ca.x509Ca().authorityId;
+  const stale = f.journalStore.map.get(`x509-ca/${a}`)!;
+  f.clock.seconds = T0 + 71_999;
+  await ca.tick(); // prepares and activates B at once
+  const b = ca.x509Ca().authorityId;
+  f.journalStore.map.set(`x509-ca/${a}`, stale); // as if the delete never happened
+  const restarted = await f.start({ keyManager: await createDiskKeyManager({ keysPath }) });
+  assert.equal(restarted.x509Ca().authorityId, b);
+  assert.deepEqual([...f.journalStore.map.keys()], [`x509-ca/${b}`]);
+});
+
+test('legacy journal (keyed by trust domain ID) is adopted when its CA key is ours, then deleted', async (t) => {
+  const keysPath = join(await tempDir(t), 'keys.json');
+  const f = fixture(await createDiskKeyManager({ keysPath }));
+  const first = await f.start();
+  const key = `x509-ca/${first.x509Ca().authorityId}`;
+  f.journalStore.map.set('spiffe://example.org', f.journalStore.map.get(key)!);
+  f.journalStore.map.delete(key);
+  const second = await f.start({ keyManager: await createDiskKeyManager({ keysPath }), legacyJournalKey: 'spiffe://example.org' });
+  assert.equal(second.x509Ca().authorityId, first.x509Ca().authorityId);
+  assert.deepEqual([...f.journalStore.map.keys()], [key]);
+  // Another server's legacy journal (keys we do not hold) is left alone.
+  f.journalStore.map.set('spiffe://example.org', f.journalStore.map.get(key)!);
+  const stranger = await f.start({ keyManager: createMemoryKeyManager(), legacyJournalKey: 'spiffe://example.org' });
+  assert.notEqual(stranger.x509Ca().authorityId, first.x509Ca().authorityId);
+  assert.ok(f.journalStore.map.has('spiffe://example.org'));
 });
 
 test('a replaced slot key is not trusted: the CA is re-minted', async () => {
@@ -128,7 +182,7 @@ test('a journal from another trust domain is not reused', async () => {
   assert.deepEqual(parseCertificate(second.x509Ca().certificate).uris, ['spiffe://other.org']);
   assert.notEqual(second.jwtAuthorityState().active?.authorityId, first.jwtAuthorityState().active?.authorityId);
   assert.equal((await second.bundle()).jwtAuthorities.length, 1);
-  assert.equal(decodeJournal((await f.journalStore.fetchCaJournal())!).trustDomain, 'other.org');
+  assert.equal(decodeJournal(f.journalStore.latest()!).trustDomain, 'other.org');
 });
 
 test('tick prepares at min(lifetime/2, 30d) and activates at min(lifetime/6, 7d)', async () => {
@@ -167,12 +221,12 @@ test('tick prepares at min(lifetime/2, 30d) and activates at min(lifetime/6, 7d)
   await ca.tick();
   assert.notEqual(ca.jwtAuthorityState().active!.authorityId, jwtA);
   assert.equal(ca.jwtAuthorityState().old!.authorityId, jwtA);
-  const journal = decodeJournal((await f.journalStore.fetchCaJournal())!);
+  const journal = decodeJournal(f.journalStore.latest()!);
   assert.deepEqual(journal.x509.map((e) => [e.slot, e.status]).sort(), [['A', 'old'], ['B', 'active']]);
   // The next cycle reuses slot A.
   f.clock.seconds = b.notAfter - 14_000;
   await ca.tick();
-  assert.deepEqual(decodeJournal((await f.journalStore.fetchCaJournal())!).x509.map((e) => [e.slot, e.status]).sort(), [['A', 'active'], ['B', 'old']]);
+  assert.deepEqual(decodeJournal(f.journalStore.latest()!).x509.map((e) => [e.slot, e.status]).sort(), [['A', 'active'], ['B', 'old']]);
 });
 
 test('missed ticks: past the activation threshold the successor is prepared and activated at once', async () => {
@@ -230,7 +284,9 @@ test('UpstreamAuthority "disk": CA signed upstream, bundle = upstream root, chai
 test('invalid settings and journals fail start with typed errors', async () => {
   const bad: Partial<CaManagerOptions>[] = [{ trustDomain: 'Bad Domain' }, { caTtlSeconds: 0 }, { caKeyType: 'ec-p521' as never }, { agentTtlSeconds: 1.5 }, { caSubject: { country: ['Ü'] } }];
   for (const overrides of bad) await assert.rejects(fixture(createMemoryKeyManager(), overrides).start(), { code: 'ERR_CA_INVALID_CONFIG' });
-  const f = fixture();
-  await f.journalStore.setCaJournal(Buffer.from('{"version":1,"trustDomain":"example.org","x509":"nope","jwt":[]}'));
+  const keyManager = createMemoryKeyManager();
+  const held = await keyManager.generateKey('x509-CA-A', 'ec-p256');
+  const f = fixture(keyManager);
+  await f.journalStore.setCaJournal(Buffer.from('{"version":1,"trustDomain":"example.org","x509":"nope","jwt":[]}'), caJournalKey(held.publicKeyDer));
   await assert.rejects(f.start(), { code: 'ERR_CA_BAD_JOURNAL' });
 });

@@ -1,7 +1,8 @@
 /**
  * The CA manager: X.509 CA and JWT signing key, each in two slots (A/B) that take turns being
- * active and prepared, as SPIRE. State survives restarts through the journal store; a restarted
- * server reuses its active CA when the key manager still holds the key. The caller runs `tick()`
+ * active and prepared, as SPIRE. State survives restarts through the journal store, keyed by
+ * the active CA's key (`caJournalKey`), so servers sharing a database keep separate journals; a
+ * restarted server finds its journal through the CA keys its key manager still holds. The caller runs `tick()`
  * on a timer (SPIRE: every 10s); time comes from the injected `now()`.
  */
 import type { KeyObject } from 'node:crypto';
@@ -13,7 +14,7 @@ import {
 import type { CaBundle } from './bundle-store.js';
 import { pooledRandomBytes, type RandomBytes } from './certificate-builder.js';
 import { CaError } from './errors.js';
-import { decodeJournal, encodeJournal, type CaJournal, type SlotName } from './journal.js';
+import { caJournalKey, decodeJournal, encodeJournal, type CaJournal, type SlotName } from './journal.js';
 import { activationThreshold, preparationThreshold } from './rotation.js';
 import { resolveSettings, type CaManagerOptions, type CaSettings } from './settings.js';
 import type { JwtSvidRequest, JwtSvidResult, ServerSvid, X509SvidRequest, X509SvidResult } from './svid-types.js';
@@ -59,6 +60,9 @@ export class CaManager {
   readonly #x509 = new Map<SlotName, X509Authority>();
   readonly #jwt = new Map<SlotName, JwtAuthority>();
   #serverSvid: ServerSvid | undefined;
+  /** Key the journal was last written (or found) under; journals found under other keys of ours are retired on save. */
+  #journalKey: string | undefined;
+  readonly #retiredJournalKeys = new Set<string>();
   #queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: CaManagerOptions) {
@@ -73,21 +77,66 @@ export class CaManager {
     return Math.floor(this.#now() / 1000);
   }
 
-  /** Loads the journal and reuses or (re)creates the active authorities. Called by createCaManager. */
+  /**
+   * Finds our journal (the one keyed by a CA key we hold), reuses or (re)creates the active
+   * authorities and saves the journal under the active CA's key. Called by createCaManager.
+   */
   start(): Promise<void> {
     return this.#exclusive(async () => {
-      const stored = await this.#options.journalStore.fetchCaJournal();
       const { keyManager } = this.#options;
       const { trustDomain, jwtIssuer } = this.settings;
-      let journal: CaJournal = stored === null ? { trustDomain, x509: [], jwt: [] } : decodeJournal(stored);
-      // Authorities of another trust domain are not ours to reuse (trust_domain was changed).
-      if (journal.trustDomain !== trustDomain) journal = { trustDomain, x509: [], jwt: [] };
+      const journal: CaJournal = (await this.#findJournal()) ?? { trustDomain, x509: [], jwt: [] };
       for (const entry of journal.x509) this.#x509.set(entry.slot, loadX509Authority(entry, keyManager, trustDomain));
       for (const entry of journal.jwt) this.#jwt.set(entry.slot, loadJwtAuthority(entry, keyManager, trustDomain, jwtIssuer));
       await this.#ensureActiveX509();
       await this.#ensureActiveJwt();
       await this.#saveJournal();
     });
+  }
+
+  /**
+   * Looks up the journals keyed by the x509-CA-A/B keys the key manager holds (then the legacy
+   * key). Usable: same trust domain and an active or prepared CA whose key we hold. Of several
+   * (a crash between writing the new key and deleting the old), the newest active CA wins.
+   */
+  async #findJournal(): Promise<CaJournal | undefined> {
+    const { keyManager, journalStore, legacyJournalKey } = this.#options;
+    const keys = new Set<string>();
+    for (const slot of ['A', 'B'] as const) {
+      const key = keyManager.getKey(KEY_IDS.x509Ca(slot));
+      if (key !== undefined) keys.add(caJournalKey(key.publicKeyDer));
+    }
+    let best: { key: string; journal: CaJournal; issuedAt: number } | undefined;
+    const ours: string[] = [];
+    const consider = (key: string, journal: CaJournal): void => {
+      const issuedAt = this.#usableIssuedAt(journal);
+      if (issuedAt === undefined) return;
+      ours.push(key);
+      if (best === undefined || issuedAt > best.issuedAt) best = { key, journal, issuedAt };
+    };
+    for (const key of keys) {
+      const stored = await journalStore.fetchCaJournal(key);
+      if (stored !== null) consider(key, decodeJournal(stored));
+    }
+    if (best === undefined && legacyJournalKey !== undefined) {
+      const stored = await journalStore.fetchCaJournal(legacyJournalKey);
+      if (stored !== null) consider(legacyJournalKey, decodeJournal(stored));
+    }
+    if (best === undefined) return undefined;
+    for (const key of ours) this.#retiredJournalKeys.add(key);
+    return best.journal;
+  }
+
+  /** issuedAt of the newest active/prepared X.509 CA in `journal` whose key we hold, if any. */
+  #usableIssuedAt(journal: CaJournal): number | undefined {
+    if (journal.trustDomain !== this.settings.trustDomain) return undefined; // trust_domain was changed
+    let newest: number | undefined;
+    for (const entry of journal.x509) {
+      if (entry.status === 'old') continue;
+      if (loadX509Authority(entry, this.#options.keyManager, this.settings.trustDomain).signer === undefined) continue;
+      newest = Math.max(newest ?? 0, entry.issuedAt);
+    }
+    return newest;
   }
 
   /**
@@ -305,9 +354,20 @@ export class CaManager {
     await this.#options.bundleStore.appendBundle({ trustDomain: `spiffe://${this.settings.trustDomain}`, ...authorities, refreshHint: 0, sequenceNumber: 0n });
   }
 
+  /** Writes the journal under the active CA's key, then deletes the ones it supersedes. */
   async #saveJournal(): Promise<void> {
+    const active = this.#slotWith(this.#x509, 'active');
+    if (active?.key === undefined) throw new CaError('ERR_CA_NOT_INITIALIZED', 'no active X.509 CA key to key the CA journal by');
+    const key = caJournalKey(active.key.publicKeyDer);
     const journal: CaJournal = { trustDomain: this.settings.trustDomain, x509: [...this.#x509.values()].map((a) => a.entry), jwt: [...this.#jwt.values()].map((a) => a.entry) };
-    await this.#options.journalStore.setCaJournal(encodeJournal(journal));
+    await this.#options.journalStore.setCaJournal(encodeJournal(journal), key);
+    if (this.#journalKey !== undefined) this.#retiredJournalKeys.add(this.#journalKey);
+    this.#journalKey = key;
+    this.#retiredJournalKeys.delete(key);
+    for (const retired of [...this.#retiredJournalKeys]) {
+      await this.#options.journalStore.deleteCaJournal(retired);
+      this.#retiredJournalKeys.delete(retired);
+    }
   }
 
   /** Serializes start/tick so two rotations never interleave. */

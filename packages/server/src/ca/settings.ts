@@ -14,6 +14,12 @@ export interface CaManagerOptions {
   trustDomain: string;
   keyManager: KeyManager;
   journalStore: CaJournalStore;
+  /**
+   * A journal key used before journals were keyed per server (the trust domain ID). Read at
+   * start when no per-server journal is found; adopted only if its active or prepared CA key is
+   * one we hold, then deleted.
+   */
+  legacyJournalKey?: string;
   bundleStore: CaBundleStore;
   upstreamAuthority?: UpstreamAuthority;
   /** `ca_key_type` (ec-p256). */

@@ -18,12 +18,15 @@ import { encodePem } from '@tspire/spiffe';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
-/** A journal store over a Map (survives "restarts" within a test). */
-export function memoryJournalStore(map = new Map<string, Uint8Array>()): CaJournalStore & { map: Map<string, Uint8Array> } {
+/** A keyed journal store over a Map (survives "restarts" within a test); `latest()` is the last journal written. */
+export function memoryJournalStore(map = new Map<string, Uint8Array>()): CaJournalStore & { map: Map<string, Uint8Array>; latest(): Uint8Array | null } {
+  let last: string | undefined;
   return {
     map,
-    fetchCaJournal: async () => map.get('journal') ?? null,
-    setCaJournal: async (data) => void map.set('journal', Uint8Array.from(data)),
+    latest: () => (last === undefined ? null : map.get(last) ?? null),
+    fetchCaJournal: async (key) => map.get(key) ?? null,
+    setCaJournal: async (data, key) => { last = key; map.set(key, Uint8Array.from(data)); },
+    deleteCaJournal: async (key) => void map.delete(key),
   };
 }
 

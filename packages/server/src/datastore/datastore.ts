@@ -119,12 +119,13 @@ export interface DataStore {
 
   // --- CA journal ------------------------------------------------------------------------
   /**
-   * The CA manager's key-slot journal. `key` separates journals of servers sharing one
-   * database; the server passes its trust domain ID (or a per-server id when servers of one
-   * trust domain keep separate keys).
+   * The CA manager's key-slot journals. `key` (1-255 characters) separates the journals of
+   * servers sharing one database: the server keys each by its active CA (`x509-ca/<skid>`).
    */
   fetchCaJournal(key?: string): Promise<Uint8Array | null>;
   setCaJournal(data: Uint8Array, key?: string): Promise<void>;
+  /** Deletes the journal stored under `key`; a missing one is not an error. */
+  deleteCaJournal(key: string): Promise<void>;
 
   /** Closes the database handle / pool. */
   close(): Promise<void>;

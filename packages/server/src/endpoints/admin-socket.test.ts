@@ -113,12 +113,12 @@ describe('admin socket endpoint', () => {
     const transport = createGrpcTransport({ baseUrl: 'http://localhost', nodeOptions: nodeOptions(socketPath) });
     const entries = createClient(entryv1.Entry, transport);
     // Hold the call inside its handler so close() happens while it is really in flight.
-    const original = f.ds.createEntry.bind(f.ds);
+    const original = f.ds.createEntries.bind(f.ds);
     let entered!: () => void;
     const inHandler = new Promise<void>((resolve) => { entered = resolve; });
     let release!: () => void;
     const gate = new Promise<void>((resolve) => { release = resolve; });
-    f.ds.createEntry = async (entry) => { entered(); await gate; return original(entry); };
+    f.ds.createEntries = async (list) => { entered(); await gate; return original(list); };
     const inFlight = entries.batchCreateEntry({ entries: [{ spiffeId: id('/a'), parentId: id('/p'), selectors: [sel('a', 'b')] }] });
     await inHandler;
     const closing = admin.close();

@@ -41,7 +41,7 @@ export async function createEntries(ctx: SqlContext, inputs: readonly NewRegistr
     for (const input of inputs) {
       try {
         const entry = normaliseNewEntry(ctx, input);
-        results.push({ entry: (await insertNewEntry(trx, ctx, entry, false)).entry });
+        results.push({ entry: (await insertNewEntry(trx, ctx, entry, false, true)).entry });
       } catch (err) {
         if (!(err instanceof DatastoreError)) throw err;
         results.push({ error: err });
@@ -57,6 +57,7 @@ async function insertNewEntry(
   ctx: SqlContext,
   entry: RegistrationEntry,
   returnSimilar: boolean,
+  inBatch = false,
 ): Promise<{ entry: RegistrationEntry; created: boolean }> {
   const bundleIds = await federatedBundleIds(trx, entry.federatesWith);
   await lockKey(trx, ctx.backend, SIMILAR_LOCK, `${entry.spiffeId}\n${entry.parentId}`);
@@ -85,7 +86,9 @@ async function insertNewEntry(
       updated_at: entry.createdAt,
     }).returning('id').executeTakeFirstOrThrow();
   } catch (err) {
-    if (isUniqueViolation(err)) throw new DatastoreError('ERR_DATASTORE_ALREADY_EXISTS', `entry ${JSON.stringify(entry.id)} already exists`);
+    // In a batch the failed statement has aborted the transaction (PostgreSQL), so it must not
+    // become a per-item refusal: rethrown as is, it rolls the whole batch back.
+    if (isUniqueViolation(err) && !inBatch) throw new DatastoreError('ERR_DATASTORE_ALREADY_EXISTS', `entry ${JSON.stringify(entry.id)} already exists`);
     throw err;
   }
   await insertEntryChildren(trx, Number(inserted.id), entry.selectors, entry.dnsNames, bundleIds);

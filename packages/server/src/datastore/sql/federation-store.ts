@@ -130,3 +130,8 @@ export async function setCaJournal(ctx: SqlContext, data: Uint8Array, key: strin
     .onConflict((oc) => oc.column('journal_key').doUpdateSet({ data: bytes, updated_at: now }))
     .execute());
 }
+
+export async function deleteCaJournal(ctx: SqlContext, key: string): Promise<void> {
+  const k = checkJournalKey(key);
+  await write(ctx, (trx) => trx.deleteFrom('ca_journals').where('journal_key', '=', k).execute());
+}

@@ -19,6 +19,21 @@ const KEYWORDS: Record<string, keyof pg.PoolConfig | 'sslmode' | 'sslrootcert' |
   sslkey: 'sslkey', connect_timeout: 'connect_timeout',
 };
 
+/**
+ * Without a connect timeout a host that drops packets stalls start-up until the OS gives up on
+ * the TCP handshake (minutes), so a bound applies unless connect_timeout says otherwise.
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/** libpq connect_timeout (whole seconds, 0 = wait forever) as pg's connectionTimeoutMillis. */
+function connectTimeoutMs(value: string | null | undefined): number {
+  if (value === null || value === undefined) return DEFAULT_CONNECT_TIMEOUT_MS;
+  if (!/^\d{1,9}$/.test(value.trim())) {
+    throw new DatastoreError('ERR_DATASTORE_BAD_CONFIG', `postgres connection_string: connect_timeout must be whole seconds, got ${JSON.stringify(value)}`);
+  }
+  return Number(value.trim()) * 1000;
+}
+
 /** Parses libpq `key=value` pairs (values may be single-quoted with \' and \\ escapes). */
 function parseKeywordValue(text: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -48,7 +63,9 @@ export function parsePostgresTarget(connectionString: string): PostgresTarget {
       throw new DatastoreError('ERR_DATASTORE_BAD_CONFIG', 'postgres connection_string is not a valid URL', { cause: err });
     }
     const host = url.hostname !== '' ? decodeURIComponent(url.hostname) : url.searchParams.get('host') ?? 'localhost';
-    return { config: { connectionString }, endpoint: `${host}:${url.port || '5432'}` };
+    // pg reads connect_timeout only in its native (libpq) mode, so map it here.
+    const connectionTimeoutMillis = connectTimeoutMs(url.searchParams.get('connect_timeout'));
+    return { config: { connectionString, connectionTimeoutMillis }, endpoint: `${host}:${url.port || '5432'}` };
   }
   const pairs = parseKeywordValue(connectionString);
   const config: pg.PoolConfig = {};
@@ -60,7 +77,7 @@ export function parsePostgresTarget(connectionString: string): PostgresTarget {
       throw new DatastoreError('ERR_DATASTORE_BAD_CONFIG', `postgres connection_string: unsupported keyword ${JSON.stringify(key)}`);
     }
     if (target === 'port') config.port = Number(value);
-    else if (target === 'connect_timeout') config.connectionTimeoutMillis = Number(value) * 1000;
+    else if (target === 'connect_timeout') config.connectionTimeoutMillis = connectTimeoutMs(value);
     else if (target === 'sslmode') sslmode = value;
     else if (target === 'sslrootcert' || target === 'sslcert' || target === 'sslkey') files[target] = value;
     else Object.assign(config, { [target]: value });
@@ -77,6 +94,7 @@ export function parsePostgresTarget(connectionString: string): PostgresTarget {
   } else if (!['disable', 'allow', 'prefer'].includes(sslmode)) {
     throw new DatastoreError('ERR_DATASTORE_BAD_CONFIG', `postgres connection_string: unsupported sslmode ${JSON.stringify(sslmode)}`);
   }
+  config.connectionTimeoutMillis ??= DEFAULT_CONNECT_TIMEOUT_MS;
   return { config, endpoint: `${config.host ?? 'localhost'}:${config.port ?? 5432}` };
 }
 

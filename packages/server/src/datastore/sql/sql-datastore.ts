@@ -88,6 +88,7 @@ export class SqlDatastore implements DataStore {
   setCaJournal(data: Uint8Array, key: string = federation.DEFAULT_CA_JOURNAL_KEY) {
     return federation.setCaJournal(this.#ctx, data, key);
   }
+  deleteCaJournal(key: string) { return federation.deleteCaJournal(this.#ctx, key); }
 
   close(): Promise<void> { return this.#onClose(); }
 }

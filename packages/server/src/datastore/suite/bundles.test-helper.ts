@@ -169,5 +169,15 @@ export function bundlesSuite(withFixture: WithFixture): void {
       assert.deepEqual(await reopened.fetchCaJournal(), bytes(4, 5));
       assert.deepEqual(await reopened.fetchCaJournal('spiffe://other.org'), bytes(9));
     }));
+
+    it('deletes one key\'s journal, idempotently, and rejects a bad key', () => withFixture(async ({ ds }) => {
+      await ds.setCaJournal(bytes(1), 'x509-ca/aa');
+      await ds.setCaJournal(bytes(2), 'x509-ca/bb');
+      await ds.deleteCaJournal('x509-ca/aa');
+      assert.equal(await ds.fetchCaJournal('x509-ca/aa'), null);
+      assert.deepEqual(await ds.fetchCaJournal('x509-ca/bb'), bytes(2));
+      await ds.deleteCaJournal('x509-ca/aa');
+      await rejectsWith(ds.deleteCaJournal(''), 'ERR_DATASTORE_INVALID_ARGUMENT');
+    }));
   });
 }

@@ -69,6 +69,36 @@ describe('Entry service', () => {
     assert.equal((await f.entry.countEntries({})).count, 3);
   }));
 
+  it('creates a batch in one datastore transaction; bad items fail alone, later items see earlier ones', () => withApi(async (f) => {
+    const calls = { batches: [] as number[], singles: 0 };
+    const createEntries = f.ds.createEntries.bind(f.ds);
+    f.ds.createEntries = (list) => { calls.batches.push(list.length); return createEntries(list); };
+    const createEntry = f.ds.createEntry.bind(f.ds);
+    f.ds.createEntry = (e) => { calls.singles++; return createEntry(e); };
+    const { results } = await f.entry.batchCreateEntry({
+      entries: [web({ hint: 'first' }), web({ spiffeId: id('/x', 'other.org') }), web({ hint: 'dup' }), web({ spiffeId: id('/y') })],
+      outputMask: { hint: true },
+    });
+    assert.deepEqual(calls, { batches: [3], singles: 0 });
+    assert.deepEqual(results.map((r) => r.status?.code), [0, Code.InvalidArgument, Code.AlreadyExists, 0]);
+    assert.match(results[1]?.status?.message ?? '', /^failed to convert entry: /);
+    assert.equal(results[1]?.entry, undefined);
+    assert.equal(results[2]?.status?.message, 'similar entry already exists');
+    assert.equal(results[2]?.entry?.id, results[0]?.entry?.id, 'the entry created earlier in the same batch is returned');
+    assert.equal(results[2]?.entry?.hint, 'first');
+    assert.equal(results[2]?.entry?.spiffeId, undefined, 'output mask applies to the similar entry');
+    assert.equal((await f.entry.countEntries({})).count, 2);
+  }));
+
+  it('falls back to one transaction per entry when the batch transaction fails as a whole', () => withApi(async (f) => {
+    f.ds.createEntries = async () => { throw new Error('injected batch failure'); };
+    const { results } = await f.entry.batchCreateEntry({ entries: [web(), web(), web({ spiffeId: id('/z') })] });
+    assert.deepEqual(results.map((r) => r.status?.code), [0, Code.AlreadyExists, 0]);
+    assert.equal(results[1]?.entry?.id, results[0]?.entry?.id);
+    assert.equal((await f.entry.countEntries({})).count, 2);
+    assert.ok(f.logger.lines.some((l) => l.level === 'warn' && /batch entry create rolled back/.test(l.msg)));
+  }));
+
   it('applies the output mask (id always present)', () => withApi(async (f) => {
     const { results } = await f.entry.batchCreateEntry({ entries: [web({ hint: 'x' })], outputMask: { hint: true } });
     const e = results[0]?.entry;

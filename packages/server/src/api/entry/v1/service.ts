@@ -2,7 +2,8 @@
 import type { ServiceImpl } from '@connectrpc/connect';
 import { entryv1 } from '@tspire/proto';
 import { SimilarEntryError, isDatastoreError } from '../../../datastore/errors.js';
-import type { RegistrationEntry } from '../../../datastore/types.js';
+import type { CreateEntryResult } from '../../../datastore/datastore.js';
+import type { NewRegistrationEntry, RegistrationEntry } from '../../../datastore/types.js';
 import { entryFieldsFromMask, entryFromProto, entryToProto } from '../../convert/entry.js';
 import { entryFilterFromProto } from '../../convert/entry-filter.js';
 import { resolveDeps, type ApiDeps } from '../../deps.js';
@@ -19,21 +20,66 @@ export function createEntryService(apiDeps: ApiDeps): ServiceImpl<typeof entryv1
     }
   }
 
-  async function createOne(e: entryv1.BatchCreateEntryRequest['entries'][number], req: entryv1.BatchCreateEntryRequest) {
-    try {
-      const entry = convert(e, {});
-      const { revisionNumber: _revision, createdAt: _created, ...input } = entry;
-      const created = await ds.createEntry(input);
-      return { status: okStatus(), entry: entryToProto(created, req.outputMask) };
-    } catch (err) {
-      if (err instanceof SimilarEntryError) {
-        return {
-          status: statusOf(new ApiError('ERR_API_ALREADY_EXISTS', 'similar entry already exists'), logger),
-          entry: entryToProto(err.existing, req.outputMask),
-        };
-      }
-      return { status: statusOf(isDatastoreError(err) ? withContext('failed to create entry', err) : err, logger) };
+  type CreateItem = entryv1.BatchCreateEntryRequest['entries'][number];
+  type CreateResult = { status: ReturnType<typeof okStatus>; entry?: ReturnType<typeof entryToProto> };
+
+  function toInput(e: CreateItem): NewRegistrationEntry {
+    const { revisionNumber: _revision, createdAt: _created, ...input } = convert(e, {});
+    return input;
+  }
+
+  function createResult(outcome: CreateEntryResult, req: entryv1.BatchCreateEntryRequest): CreateResult {
+    if (outcome.error === undefined) return { status: okStatus(), entry: entryToProto(outcome.entry, req.outputMask) };
+    return createFailure(outcome.error, req);
+  }
+
+  function createFailure(err: unknown, req: entryv1.BatchCreateEntryRequest): CreateResult {
+    if (err instanceof SimilarEntryError) {
+      return {
+        status: statusOf(new ApiError('ERR_API_ALREADY_EXISTS', 'similar entry already exists'), logger),
+        entry: entryToProto(err.existing, req.outputMask),
+      };
     }
+    return { status: statusOf(isDatastoreError(err) ? withContext('failed to create entry', err) : err, logger) };
+  }
+
+  /** The one-transaction-per-entry path; used only when a whole batch was rolled back. */
+  async function createOne(input: NewRegistrationEntry, req: entryv1.BatchCreateEntryRequest): Promise<CreateResult> {
+    try {
+      return createResult({ entry: await ds.createEntry(input) }, req);
+    } catch (err) {
+      return createFailure(err, req);
+    }
+  }
+
+  /**
+   * Converts every item, then creates the convertible ones in ONE datastore transaction (items
+   * see earlier items of the batch, as with sequential creates). If that transaction fails as a
+   * whole (nothing was written), falls back to one transaction per item so each item still gets
+   * its own status, exactly as before batching.
+   */
+  async function createBatch(req: entryv1.BatchCreateEntryRequest): Promise<CreateResult[]> {
+    const results: (CreateResult | undefined)[] = [];
+    const pending: { index: number; input: NewRegistrationEntry }[] = [];
+    req.entries.forEach((e, index) => {
+      try {
+        pending.push({ index, input: toInput(e) });
+        results.push(undefined);
+      } catch (err) {
+        results.push(createFailure(err, req));
+      }
+    });
+    let outcomes: CreateEntryResult[] | undefined;
+    try {
+      outcomes = await ds.createEntries(pending.map((p) => p.input));
+    } catch (err) {
+      logger.warn('batch entry create rolled back; retrying one entry at a time', { error: String(err) });
+    }
+    for (const [i, { index, input }] of pending.entries()) {
+      const outcome = outcomes?.[i];
+      results[index] = outcome !== undefined ? createResult(outcome, req) : await createOne(input, req);
+    }
+    return results.map((r) => r ?? { status: statusOf(new Error('entry create produced no result'), logger) });
   }
 
   async function updateOne(e: entryv1.BatchUpdateEntryRequest['entries'][number], req: entryv1.BatchUpdateEntryRequest) {
@@ -81,10 +127,7 @@ export function createEntryService(apiDeps: ApiDeps): ServiceImpl<typeof entryv1
     },
 
     async batchCreateEntry(req) {
-      const results = [];
-      // Sequential on purpose: the similar-entry check of item N must see items < N.
-      for (const e of req.entries) results.push(await createOne(e, req));
-      return { results };
+      return { results: await createBatch(req) };
     },
 
     async batchUpdateEntry(req) {
