@@ -10,3 +10,4 @@ export {
 } from './registry.js';
 export { TspireError, isTspireError } from './tspire-error.js';
 export { GENERIC_INTERNAL_MESSAGE, grpcCodeOf, toConnectError, type ToConnectErrorOptions } from './to-connect-error.js';
+export { errorDocDrift, type ErrorDocDriftOptions } from './doc-drift.js';
