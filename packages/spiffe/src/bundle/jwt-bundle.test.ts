@@ -1,18 +1,24 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { generateKeyPair, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { JwtBundle } from './jwt-bundle.js';
 import { TrustDomain } from '../id/trust-domain.js';
 import { isSpiffeError, type SpiffeErrorCode } from '../errors.js';
 
 const td = TrustDomain.parse('example.org');
-const ec256 = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const ec384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey;
-const ec521 = generateKeyPairSync('ec', { namedCurve: 'P-521' }).publicKey;
-const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
-const ed25519 = generateKeyPairSync('ed25519').publicKey;
-const x25519 = generateKeyPairSync('x25519').publicKey;
-const k256 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey;
+// Keys come from the libuv pool (async), all at once: synchronous generation of seven keys at
+// module load once left a test child parked in a futex before any test ran.
+const generate = promisify(generateKeyPair) as (type: string, options?: object) => Promise<{ publicKey: KeyObject; privateKey: KeyObject }>;
+const [ec256, ec384, ec521, rsa, ed25519, x25519, k256] = await Promise.all([
+  generate('ec', { namedCurve: 'P-256' }),
+  generate('ec', { namedCurve: 'P-384' }).then((k) => k.publicKey),
+  generate('ec', { namedCurve: 'P-521' }).then((k) => k.publicKey),
+  generate('rsa', { modulusLength: 2048 }).then((k) => k.publicKey),
+  generate('ed25519').then((k) => k.publicKey),
+  generate('x25519').then((k) => k.publicKey),
+  generate('ec', { namedCurve: 'secp256k1' }).then((k) => k.publicKey),
+]);
 
 function jwk(key: KeyObject, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { ...key.export({ format: 'jwk' }), ...extra };
