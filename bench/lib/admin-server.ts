@@ -15,7 +15,7 @@ import { createClient, type Client } from '@connectrpc/connect';
 import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { nullLogger, systemClock } from '@tspire/common';
 import { entryv1, types } from '@tspire/proto';
-import { startServer, type RunningServer } from '@tspire/server';
+import { defaultAgentEndpointOptions, startServer, type RunningServer } from '@tspire/server';
 import { TrustDomain } from '@tspire/spiffe';
 
 export const TRUST_DOMAIN = 'example.org';
@@ -101,6 +101,7 @@ export function startInProcessServer(dir: string): Promise<RunningServer> {
   return startServer({
     trustDomain: TrustDomain.parse(TRUST_DOMAIN),
     socketPath: join(dir, 'api.sock'),
+    agentEndpoint: { ...defaultAgentEndpointOptions(), bindAddress: '127.0.0.1', bindPort: 0 },
     datastore: { databaseType: 'sqlite3', connectionString: join(dir, 'datastore.sqlite3') },
     keyManager: { kind: 'memory' },
     ca: {
@@ -122,11 +123,18 @@ export class ChildServer {
   private constructor(
     readonly child: ChildProcess,
     readonly socketPath: string,
+    /** the agent-facing TCP endpoint on 127.0.0.1 */
+    readonly tcpPort: number,
     private readonly output: () => string,
   ) {}
 
-  static async start(dir: string): Promise<ChildServer> {
+  /**
+   * `options.tcpPort`: the agent endpoint's port (default: a free one picked here);
+   * `options.serverExtra`: more `server {}` lines, e.g. `ratelimit { signing = false }`.
+   */
+  static async start(dir: string, options: { tcpPort?: number; serverExtra?: string } = {}): Promise<ChildServer> {
     const socketPath = join(dir, 'api.sock');
+    const tcpPort = options.tcpPort ?? (await freePort());
     const conf = join(dir, 'server.conf');
     writeFileSync(
       conf,
@@ -135,8 +143,9 @@ export class ChildServer {
   data_dir = ${JSON.stringify(join(dir, 'data'))}
   socket_path = ${JSON.stringify(socketPath)}
   bind_address = "127.0.0.1"
-  bind_port = "0"
+  bind_port = "${tcpPort}"
   log_level = "WARN"
+${options.serverExtra ?? ''}
 }
 plugins {
   DataStore "sql" { plugin_data { database_type = "sqlite3" connection_string = ${JSON.stringify(join(dir, 'data', 'datastore.sqlite3'))} } }
@@ -145,7 +154,9 @@ plugins {
 }
 `,
     );
-    const child = spawn(process.execPath, [SERVER_BIN, 'run', '-config', conf], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    // e.g. TSPIRE_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server
+    const nodeArgs = (process.env['TSPIRE_BENCH_SERVER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, SERVER_BIN, 'run', '-config', conf], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout?.setEncoding('utf8').on('data', (d: string) => (output += d));
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (output += d));
@@ -157,7 +168,15 @@ plugins {
       }
       await new Promise((r) => setTimeout(r, 50));
     }
-    return new ChildServer(child, socketPath, () => output);
+    return new ChildServer(child, socketPath, tcpPort, () => output);
+  }
+
+  /** User + system CPU time of the server process (all its threads), in milliseconds. */
+  cpuMs(): number {
+    const stat = readFileSync(`/proc/${this.child.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
   }
 
   /** VmRSS and VmHWM (peak) of the server process, in bytes, from /proc. */
@@ -176,6 +195,18 @@ plugins {
     clearTimeout(timer);
     if (code !== 0) throw new Error(`spire-server exited with ${code}:\n${this.output()}`);
   }
+}
+
+/** A TCP port free on 127.0.0.1 right now (the OS picks it; released before returning). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 function canConnect(path: string): Promise<boolean> {

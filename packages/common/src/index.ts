@@ -33,3 +33,4 @@ export { parseGoBool, parseGoFloat, parseGoInt, type ParseResult as GoParseResul
 export * from './flags/index.js';
 export * from './time/index.js';
 export * from './log/index.js';
+export * from './ratelimit/index.js';

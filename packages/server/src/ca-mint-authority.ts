@@ -18,6 +18,7 @@ export function caMintAuthority(ca: CaManager): MintAuthority {
         spiffeId: request.spiffeId,
         audience: request.audience,
         ...(request.ttlSeconds > 0 ? { ttlSeconds: request.ttlSeconds } : {}),
+        ...(request.includeJti === undefined ? {} : { includeJti: request.includeJti }),
       });
       return { token: svid.token, issuedAt: svid.issuedAt, expiresAt: svid.expiresAt };
     },

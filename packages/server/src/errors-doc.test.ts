@@ -9,10 +9,13 @@ import './api/errors.js';
 import './ca/errors.js';
 import './datastore/errors.js';
 import './keymanager/errors.js';
+import './entries/errors.js';
+import './attestor/errors.js';
+import './ca/signing-errors.js';
 
 // Compiled to packages/server/dist/, so the repo root is three levels up.
 const DOC_PATH = fileURLToPath(new URL('../../../docs/errors.md', import.meta.url));
-const OPTIONS = { owner: '@tspire/server', codesLocation: 'packages/server/src/*/errors.ts' };
+const OPTIONS = { owner: '@tspire/server', codesLocation: 'packages/server/src/*/errors.ts, ca/signing-errors.ts' };
 const HEADING = `## ${OPTIONS.owner}`;
 
 describe('docs/errors.md', () => {

@@ -17,9 +17,23 @@ export function serverOptionsFromConfig(config: ServerConfig, deps: { logger: Lo
   const dataStore = plugins.dataStore;
   const upstream = plugins.upstreamAuthority;
   const health = config.healthChecks;
+  const x509pop = plugins.nodeAttestors.find((attestor) => attestor.name === 'x509pop');
   return {
     trustDomain: config.trustDomain,
     socketPath: config.socketPath,
+    agentEndpoint: {
+      bindAddress: config.bindAddress,
+      bindPort: config.bindPort,
+      adminIds: config.adminIds.map((id) => id.toString()),
+      ratelimit: config.ratelimit,
+      ...(x509pop ? { x509pop } : {}),
+      disableJwtSvids: config.disableJwtSvids,
+      agentSpiffeIdAsSelector: config.experimental.agentSpiffeIdAsSelector,
+      cachePollIntervalMs: config.experimental.cacheReloadInterval,
+      fullCacheReloadIntervalMs: config.experimental.fullCacheReloadInterval,
+      eventTimeoutMs: config.experimental.eventTimeout,
+      pruneEventsOlderThanMs: config.experimental.pruneEventsOlderThan,
+    },
     datastore: {
       databaseType: dataStore.databaseType,
       connectionString: dataStore.connectionString,

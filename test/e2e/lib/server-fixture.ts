@@ -13,6 +13,8 @@ export interface ServerConfOptions {
   readonly datastore?: DatastoreChoice;
   /** Text added inside `server {}` (tests of bad configs). */
   readonly serverExtra?: string;
+  /** Text added inside `plugins {}` (more node attestors). */
+  readonly pluginsExtra?: string;
 }
 
 /** Paths of one server's files inside `dir`. */
@@ -58,6 +60,7 @@ plugins {
     NodeAttestor "join_token" {
         plugin_data {}
     }
+${options.pluginsExtra ?? ''}
 }
 
 health_checks {
@@ -95,6 +98,8 @@ export class ServerProcess {
     readonly dir: string,
     readonly daemon: Daemon,
     readonly healthPort: number,
+    /** the agent-facing TCP endpoint's port (bind_port 0 = chosen by the OS) */
+    readonly tcpPort: number,
   ) {}
 
   get socketPath(): string {
@@ -108,8 +113,9 @@ export class ServerProcess {
     try {
       await waitForSocket(paths.socket, daemon);
       const match = await waitForOutput(daemon, /Serving health checks.*address="?127\.0\.0\.1:(\d+)/);
+      const tcp = await waitForOutput(daemon, /Starting Server APIs.*address="?127\.0\.0\.1:(\d+)/);
       await waitForOutput(daemon, /Server started/);
-      return new ServerProcess(dir, daemon, Number(match[1]));
+      return new ServerProcess(dir, daemon, Number(match[1]), Number(tcp[1]));
     } catch (err) {
       await daemon.stop('SIGKILL');
       throw err;

@@ -3,6 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import type { TrustDomain } from '@tspire/spiffe';
 import type { DataStore } from '../datastore/datastore.js';
+import type { RegistrationEntry } from '../datastore/types.js';
+import type { NodeAttestor } from '../attestor/node/node-attestor.js';
 
 /** Structurally the same as @tspire/common's Logger, so a common logger can be passed as is. */
 export interface ApiLogger {
@@ -31,6 +33,8 @@ export interface MintJwtSvidRequest {
   audience: string[];
   /** 0 = the CA's default JWT-SVID TTL */
   ttlSeconds: number;
+  /** Adds a random `jti` claim (the entry's jwt_svid_include_jti); absent = no jti. */
+  includeJti?: boolean;
 }
 
 /** What the SVID service needs from the CA manager. */
@@ -46,6 +50,58 @@ export interface ServerSvidCert {
   subject: string;
 }
 
+/**
+ * Which entries an agent may use, answered from memory (the authorized-entries cache in
+ * entries/, kept current from the datastore's event feeds). Node-alias entries are never returned.
+ */
+export interface AuthorizedEntriesView {
+  /** Every entry agent `agentId` is authorized for (direct children, via aliases, descendants). */
+  authorizedEntries(agentId: string): readonly RegistrationEntry[];
+  /** The entry with `entryId` when authorized for `agentId`; undefined otherwise (do not tell which). */
+  authorizedEntry(agentId: string, entryId: string): RegistrationEntry | undefined;
+  /** Entries whose SPIFFE ID is `spiffeId` (admin and downstream roles are read from these). */
+  entriesBySpiffeId(spiffeId: string): readonly RegistrationEntry[];
+}
+
+/** One X509-SVID to sign from a CSR (agent SVIDs and workload SVIDs alike). */
+export interface X509SvidSigningRequest {
+  spiffeId: string;
+  /** DER PKCS#10; its signature is verified and only its public key is certified. */
+  csrDer: Uint8Array;
+  dnsNames: readonly string[];
+  /** 0 = the CA's default X509-SVID TTL; notAfter never exceeds the CA's. */
+  ttlSeconds: number;
+  /**
+   * When true, a URI SAN in the CSR must equal `spiffeId` (workload CSRs); agent CSRs carry
+   * none and are not checked.
+   */
+  checkCsrUri?: boolean;
+}
+
+export type X509SvidSigningResult =
+  | { ok: true; certChainDer: Uint8Array[]; serialHex: string; expiresAt: number }
+  /** `code` is a registered error code (e.g. ERR_CA_MALFORMED_CSR); message says what is wrong. */
+  | { ok: false; code: string; message: string };
+
+/** Signs batches of X509-SVIDs, possibly on worker threads; results in request order. */
+export interface X509SvidBatchSigner {
+  signX509Svids(requests: readonly X509SvidSigningRequest[]): Promise<X509SvidSigningResult[]>;
+}
+
+/** What the agent-facing RPCs (TCP endpoint) need beyond the admin API's deps. */
+export interface AgentApiDeps {
+  authorizedEntries: AuthorizedEntriesView;
+  signer: X509SvidBatchSigner;
+  /** Node attestors by type, join_token excluded (the Agent service handles it itself). */
+  nodeAttestors: ReadonlyMap<string, NodeAttestor>;
+  /** agent_ttl in seconds (0 = the CA's default X509-SVID TTL). */
+  agentTtlSeconds: number;
+  /** disable_jwt_svids: JWT RPCs answer UNIMPLEMENTED "JWT functionality is disabled". */
+  disableJwtSvids?: boolean;
+  /** experimental.agent_spiffe_id_as_selector */
+  agentSpiffeIdAsSelector?: boolean;
+}
+
 export interface ApiDeps {
   datastore: DataStore;
   trustDomain: TrustDomain;
@@ -58,10 +114,13 @@ export interface ApiDeps {
   serverSvidChain?: () => ServerSvidCert[];
   /** when the server started, for Debug uptime; defaults to when the services were built */
   startedAtMs?: number;
+  /** agent-facing RPCs; absent = those RPCs answer UNIMPLEMENTED (admin-only test setups) */
+  agentApi?: AgentApiDeps | undefined;
 }
 
-export interface ResolvedDeps extends Required<Omit<ApiDeps, 'startedAtMs'>> {
+export interface ResolvedDeps extends Required<Omit<ApiDeps, 'startedAtMs' | 'agentApi'>> {
   startedAtMs: number;
+  agentApi: AgentApiDeps | undefined;
 }
 
 export function resolveDeps(deps: ApiDeps): ResolvedDeps {
@@ -70,6 +129,7 @@ export function resolveDeps(deps: ApiDeps): ResolvedDeps {
     randomUuid: deps.randomUuid ?? randomUUID,
     serverSvidChain: deps.serverSvidChain ?? (() => []),
     startedAtMs: deps.startedAtMs ?? deps.clock.nowMs(),
+    agentApi: deps.agentApi,
   };
 }
 

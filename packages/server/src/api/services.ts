@@ -15,7 +15,7 @@ import { createTrustDomainService } from './trustdomain/v1/service.js';
 
 export interface ServerApiOptions {
   health?: HealthOptions;
-  /** include Debug and Health (admin socket only in SPIRE); default true */
+  /** include Debug (admin socket only, as SPIRE); default true */
   localOnlyServices?: boolean;
 }
 
@@ -27,10 +27,10 @@ export function registerServerApi(router: ConnectRouter, apiDeps: ApiDeps, optio
   router.service(bundlev1.Bundle, createBundleService(deps));
   router.service(svidv1.SVID, createSvidService(deps));
   router.service(trustdomainv1.TrustDomain, createTrustDomainService());
-  if (options.localOnlyServices !== false) {
-    router.service(debugv1.Debug, createDebugService(deps));
-    router.service(healthv1.Health, createHealthService(deps, options.health));
-  }
+  // Health answers everywhere: load balancers and gRPC probes check the TCP endpoint without a
+  // client certificate; it reveals only SERVING / NOT_SERVING.
+  router.service(healthv1.Health, createHealthService(deps, options.health));
+  if (options.localOnlyServices !== false) router.service(debugv1.Debug, createDebugService(deps));
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * PKCS#10 certificate signing requests: a strict DER parse plus a node:crypto check of the
- * self-signature. (@peculiar/x509 took ~1.8 ms per CSR here; this path ~0.25 ms, most of it
- * importing and verifying the public key.)
+ * self-signature. (@peculiar/x509 took ~1.8 ms per CSR here; this path ~0.2 ms, almost all of
+ * it OpenSSL importing the public key and verifying with it.)
  *
  * Accepted keys: EC P-256 and P-384 (uncompressed or compressed points) and RSA with a
  * 2048-8192 bit modulus. Accepted signatures: ECDSA and RSA PKCS#1 v1.5 with SHA-256/384/512.
@@ -17,17 +17,48 @@ import { decodeName, type NameAttribute } from './x509-name.js';
 export type CsrKeyType = 'ec-p256' | 'ec-p384' | 'rsa';
 
 export interface ParsedCsr {
-  /** SubjectPublicKeyInfo DER, copied verbatim into the SVID. */
+  /** SubjectPublicKeyInfo DER, copied verbatim into the SVID (a view into the input). */
   spkiDer: Uint8Array;
   publicKey: KeyObject;
   keyType: CsrKeyType;
   /** RSA modulus bits or the EC curve size. */
   keyBits: number;
+  /** The subject Name DER (a view into the input). */
   subjectDer: Uint8Array;
-  subject: NameAttribute[];
+  /**
+   * The subject attributes, decoded on first read (signing never needs them). parseCsr has
+   * already checked the Name, so reading this never throws. A prototype getter: spreading or
+   * cloning a ParsedCsr leaves it out.
+   */
+  readonly subject: NameAttribute[];
   /** URI and DNS SANs from the extensionRequest attribute. */
   uris: string[];
   dnsNames: string[];
+}
+
+interface CsrKey {
+  publicKey: KeyObject;
+  keyType: CsrKeyType;
+  keyBits: number;
+}
+
+class Csr implements ParsedCsr {
+  publicKey: KeyObject;
+  keyType: CsrKeyType;
+  keyBits: number;
+  uris: string[] = [];
+  dnsNames: string[] = [];
+  #subject: NameAttribute[] | undefined;
+
+  constructor(public spkiDer: Uint8Array, public subjectDer: Uint8Array, key: CsrKey) {
+    this.publicKey = key.publicKey;
+    this.keyType = key.keyType;
+    this.keyBits = key.keyBits;
+  }
+
+  get subject(): NameAttribute[] {
+    return (this.#subject ??= decodeName(der.readSingle(this.subjectDer)));
+  }
 }
 
 const MIN_RSA_BITS = 2048;
@@ -69,20 +100,53 @@ function parse(input: Uint8Array): ParsedCsr {
   if (der.readSmallInteger(field(version, der.Tag.INTEGER, 'version')) !== 0) throw derError('CSR version must be 0 (v1)');
   if (more !== undefined || (attributes !== undefined && attributes.tag !== 0xa0)) throw derError('unexpected field after attributes');
   const key = importKey(field(spki, der.Tag.SEQUENCE, 'subjectPKInfo'));
-  const parsed: ParsedCsr = {
-    ...key,
-    spkiDer: der.rawOf(spki!),
-    subjectDer: der.rawOf(field(subject, der.Tag.SEQUENCE, 'subject')),
-    subject: decodeName(subject!),
-    uris: [],
-    dnsNames: [],
-  };
+  checkName(field(subject, der.Tag.SEQUENCE, 'subject'));
+  const parsed = new Csr(der.rawOf(spki!), der.rawOf(subject!), key);
   if (attributes !== undefined) readSans(attributes, parsed);
   checkSignature(der.rawOf(info!), algorithm, signature, parsed);
   return parsed;
 }
 
-function importKey(spki: der.DerElement): Pick<ParsedCsr, 'publicKey' | 'keyType' | 'keyBits'> {
+/**
+ * Every check decodeName makes (SEQUENCE OF SET OF SEQUENCE { OID, directory string }, with
+ * well-formed OIDs and string types), without decoding, so a bad subject is still refused here
+ * while the decoding waits until someone reads `subject`.
+ */
+function checkName(name: der.DerElement): void {
+  const { bytes } = name;
+  for (let offset = name.valueStart; offset < name.end;) {
+    const rdn = der.expectTag(der.readElement(bytes, offset, name.end), der.Tag.SET, 'RelativeDistinguishedName');
+    offset = rdn.end;
+    for (let at = rdn.valueStart; at < rdn.end;) {
+      const atv = der.expectTag(der.readElement(bytes, at, rdn.end), der.Tag.SEQUENCE, 'AttributeTypeAndValue');
+      at = atv.end;
+      const type = field(atv.valueStart < atv.end ? der.readElement(bytes, atv.valueStart, atv.end) : undefined, der.Tag.OID, 'attribute type');
+      der.readOid(type);
+      const value = type.end < atv.end ? der.readElement(bytes, type.end, atv.end) : undefined;
+      checkDirectoryString(field(value, value?.tag ?? -1, 'attribute value'));
+      // decodeName ignores further children but its readChildren checks their framing: so do we.
+      for (let next = value!.end; next < atv.end;) next = der.readElement(bytes, next, atv.end).end;
+    }
+  }
+}
+
+/** The string types decodeName's readString accepts (UTF8, Printable, IA5, Teletex, BMP). */
+function checkDirectoryString(value: der.DerElement): void {
+  switch (value.tag) {
+    case der.Tag.UTF8_STRING:
+    case der.Tag.PRINTABLE_STRING:
+    case der.Tag.IA5_STRING:
+    case 0x14: // TeletexString
+      return;
+    case 0x1e: // BMPString: UTF-16BE code units
+      if ((value.end - value.valueStart) % 2 !== 0) throw derError('bad BMPString');
+      return;
+    default:
+      throw derError(`unsupported string tag 0x${value.tag.toString(16)}`);
+  }
+}
+
+function importKey(spki: der.DerElement): CsrKey {
   const [algorithm, keyBitString] = der.readChildren(spki);
   const [algorithmOid, params] = der.readChildren(field(algorithm, der.Tag.SEQUENCE, 'SubjectPublicKeyInfo algorithm'));
   const type = der.readOid(field(algorithmOid, der.Tag.OID, 'public key algorithm'));
@@ -95,11 +159,11 @@ function importKey(spki: der.DerElement): Pick<ParsedCsr, 'publicKey' | 'keyType
     // For P-256, JWK import is ~2x cheaper than SPKI decoding in OpenSSL 3 and still rejects
     // points off the curve; for P-384 its full key check costs more than SPKI decoding.
     if (curve.keyType === 'ec-p256' && bytes.length === 1 + 2 * curve.size && bytes[0] === 0x04) {
-      const x = Buffer.from(bytes.subarray(1, 1 + curve.size)).toString('base64url');
-      const y = Buffer.from(bytes.subarray(1 + curve.size)).toString('base64url');
+      const x = bytes.toString('base64url', 1, 1 + curve.size);
+      const y = bytes.toString('base64url', 1 + curve.size);
       return { publicKey: keyOrMalformed(() => createPublicKey({ key: { kty: 'EC', crv: curve.crv, x, y }, format: 'jwk' })), keyType: curve.keyType, keyBits: curve.size * 8 };
     }
-    return { publicKey: keyOrMalformed(() => createPublicKey({ key: Buffer.from(der.rawOf(spki)), format: 'der', type: 'spki' })), keyType: curve.keyType, keyBits: curve.size * 8 };
+    return { publicKey: keyOrMalformed(() => createPublicKey({ key: der.rawOf(spki), format: 'der', type: 'spki' })), keyType: curve.keyType, keyBits: curve.size * 8 };
   }
   if (type === OID.rsaEncryption) {
     if (params !== undefined && params.tag !== der.Tag.NULL) throw derError('RSA key parameters must be NULL');
@@ -110,14 +174,14 @@ function importKey(spki: der.DerElement): Pick<ParsedCsr, 'publicKey' | 'keyType
     if (keyBits < MIN_RSA_BITS || keyBits > MAX_RSA_BITS) {
       throw new CaError('ERR_CA_UNSUPPORTED_KEY_TYPE', `RSA key is ${keyBits} bits; ${MIN_RSA_BITS}-${MAX_RSA_BITS} are accepted`);
     }
-    const jwk = { kty: 'RSA', n: Buffer.from(n).toString('base64url'), e: Buffer.from(e).toString('base64url') };
+    const jwk = { kty: 'RSA', n: n.toString('base64url'), e: e.toString('base64url') };
     return { publicKey: keyOrMalformed(() => createPublicKey({ key: jwk, format: 'jwk' })), keyType: 'rsa', keyBits };
   }
   throw new CaError('ERR_CA_UNSUPPORTED_KEY_TYPE', `unsupported public key algorithm ${type}; use EC P-256/P-384 or RSA`);
 }
 
 /** Strips the sign byte of a positive INTEGER; negative values are rejected. */
-function unsigned(bytes: Uint8Array): Uint8Array {
+function unsigned(bytes: Buffer): Buffer {
   if ((bytes[0]! & 0x80) !== 0) throw derError('RSA key integers must be positive');
   return bytes[0] === 0 ? bytes.subarray(1) : bytes;
 }
@@ -160,7 +224,8 @@ function checkSignature(info: Uint8Array, algorithm: der.DerElement | undefined,
   const { unusedBits, bytes } = der.readBitString(field(signature, der.Tag.BIT_STRING, 'signature'));
   let valid = false;
   try {
-    valid = unusedBits === 0 && verify(scheme.digest, info, { key: parsed.publicKey, dsaEncoding: 'der' }, bytes);
+    // A KeyObject alone: dsaEncoding 'der' and PKCS#1 v1.5 padding are the defaults.
+    valid = unusedBits === 0 && verify(scheme.digest, info, parsed.publicKey, bytes);
   } catch {
     valid = false;
   }

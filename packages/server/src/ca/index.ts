@@ -12,10 +12,18 @@ export {
 } from './journal.js';
 export { parseCsr, type CsrKeyType, type ParsedCsr } from './csr.js';
 export { X509SvidSigner, type SignedX509Svid, type X509SvidParams, type X509SvidSignerOptions } from './x509-svid-signer.js';
-export { JwtSvidSigner, jwsAlgorithmFor, newKeyId, type JwsAlgorithm, type JwtSvidParams, type SignedJwtSvid } from './jwt-svid-signer.js';
+export { JwtSvidSigner, jwsAlgorithmFor, newJwtId, newKeyId, type JwsAlgorithm, type JwtSvidParams, type SignedJwtSvid } from './jwt-svid-signer.js';
 export { createCaCertificate, BACKDATE_SECONDS, type CaCertificateRequest } from './ca-certificate.js';
 export { parseCertificate, type CertificateInfo } from './certificate-info.js';
 export { createDiskUpstreamAuthority, type DiskUpstreamOptions } from './upstream-disk.js';
 export { type UpstreamAuthority, type UpstreamMintRequest, type UpstreamMintResult } from './upstream-authority.js';
 export { activationThreshold, maxUncutSvidTtl, preparationThreshold } from './rotation.js';
+export {
+  createSigningPool,
+  type PooledSigningResult, type SigningAuthority, type SigningPool, type SigningPoolOptions, type SigningPoolStats,
+} from './signing-pool.js';
+export {
+  createBundlePruner, BundlePruner, BUNDLE_PRUNE_GRACE_SECONDS, BUNDLE_PRUNE_INTERVAL_SECONDS,
+  type BundlePruneReport, type BundlePruneStore, type BundlePrunerOptions,
+} from './bundle-pruner.js';
 export { DEFAULT_CA_SUBJECT, DEFAULT_SVID_SUBJECT, type DistinguishedName } from './x509-name.js';

@@ -51,6 +51,11 @@ export interface CaJournalStore {
   fetchCaJournal(key: string): Promise<Uint8Array | null>;
   setCaJournal(data: Uint8Array, key: string): Promise<void>;
   deleteCaJournal(key: string): Promise<void>;
+  /**
+   * Every stored journal key, when the store can list them. Optional: without it, orphaned
+   * journals are found only through the CA certificates in the bundle (see orphaned-journals.ts).
+   */
+  listCaJournalKeys?(): Promise<string[]>;
 }
 
 /**

@@ -1,14 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { decodeProtectedHeader, jwtVerify } from 'jose';
-import { JwtSvidSigner, newKeyId } from './jwt-svid-signer.js';
+import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { JwtSvidSigner, newJwtId, newKeyId } from './jwt-svid-signer.js';
 
 const NOW = 1_900_000_000;
 const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
-function signer(privateKey = p256.privateKey, extra: { issuer?: string; notAfter?: number } = {}) {
-  return new JwtSvidSigner({ trustDomain: 'example.org', privateKey, keyId: 'kid1', notAfter: extra.notAfter ?? NOW + 86_400, ...(extra.issuer ? { issuer: extra.issuer } : {}) });
+function signer(privateKey = p256.privateKey, extra: { issuer?: string; notAfter?: number; randomBytes?: (n: number) => Uint8Array } = {}) {
+  return new JwtSvidSigner({
+    trustDomain: 'example.org', privateKey, keyId: 'kid1', notAfter: extra.notAfter ?? NOW + 86_400,
+    ...(extra.issuer ? { issuer: extra.issuer } : {}), ...(extra.randomBytes ? { randomBytes: extra.randomBytes } : {}),
+  });
 }
 
 test('ES256 JWT-SVID verifies with jose and has the SPIFFE header and claims', async () => {
@@ -62,4 +65,38 @@ test('key ids are 32 characters of [a-zA-Z0-9] and reject biased bytes', () => {
   // Bytes >= 248 are skipped; 0 -> 'A', 61 -> '9', 62 -> 'A' again.
   const draws = [Uint8Array.from([255, 0, 61, 62, 250, ...new Array<number>(43).fill(1)])];
   assert.equal(newKeyId((n) => draws.shift() ?? new Uint8Array(n)).slice(0, 4), 'A9AB');
+});
+
+test('includeJti adds a random UUID jti (base64url, 22 characters), unique per token', async () => {
+  const s = signer();
+  const params = { spiffeId: 'spiffe://example.org/web', audience: ['db'], ttlSeconds: 60, now: NOW, includeJti: true };
+  const ids = new Set<string>();
+  for (let i = 0; i < 20; i++) {
+    const { payload } = await jwtVerify(s.sign(params).token, p256.publicKey, { audience: 'db', currentDate: new Date(NOW * 1000) });
+    assert.equal(typeof payload.jti, 'string');
+    assert.match(payload.jti!, /^[A-Za-z0-9_-]{22}$/);
+    const uuid = Buffer.from(payload.jti!, 'base64url');
+    assert.equal(uuid.length, 16);
+    assert.equal(uuid[6]! >> 4, 4, 'UUID version 4');
+    assert.equal(uuid[8]! >> 6, 0b10, 'RFC 4122 variant');
+    ids.add(payload.jti!);
+  }
+  assert.equal(ids.size, 20);
+});
+
+test('jti comes from the injected randomness, in SPIRE claim order; without includeJti there is none', () => {
+  const s = signer(p256.privateKey, { issuer: 'https://oidc.example.org', randomBytes: (n) => new Uint8Array(n).fill(0xff) });
+  const base = { spiffeId: 'spiffe://example.org/web', audience: ['db'], ttlSeconds: 60, now: NOW };
+  const withJti = decodeJwt(s.sign({ ...base, includeJti: true }).token);
+  // ff..ff with the version nibble (4) and variant bits (10) forced.
+  assert.equal(withJti.jti, Buffer.from('ffffffffffff4fffbfffffffffffffff', 'hex').toString('base64url'));
+  assert.deepEqual(Object.keys(withJti), ['aud', 'exp', 'iat', 'iss', 'jti', 'sub']);
+  for (const params of [base, { ...base, includeJti: false }]) {
+    assert.equal('jti' in decodeJwt(s.sign(params).token), false);
+  }
+});
+
+test('newJwtId refuses a short random source', () => {
+  assert.throws(() => newJwtId(() => new Uint8Array(8)), /expected 16/);
+  assert.equal(newJwtId(() => new Uint8Array(16)), Buffer.from('00000000000040008000000000000000', 'hex').toString('base64url'));
 });

@@ -24,6 +24,18 @@ export function newKeyId(randomBytes: RandomBytes = nodeRandomBytes): string {
   return kid;
 }
 
+/**
+ * A `jti` as SPIRE makes them (spire-compat 3.6): a random (version 4) UUID, its 16 bytes
+ * base64url-encoded without padding (22 characters).
+ */
+export function newJwtId(randomBytes: RandomBytes = nodeRandomBytes): string {
+  const uuid = Buffer.from(randomBytes(16));
+  if (uuid.length !== 16) throw new RangeError(`randomBytes returned ${uuid.length} bytes, expected 16`);
+  uuid[6] = (uuid[6]! & 0x0f) | 0x40; // version 4
+  uuid[8] = (uuid[8]! & 0x3f) | 0x80; // RFC 4122 variant
+  return uuid.toString('base64url');
+}
+
 /** ES256 for P-256, ES384 for P-384, RS256 for RSA, as SPIRE. */
 export function jwsAlgorithmFor(key: KeyObject): JwsAlgorithm {
   if (key.asymmetricKeyType === 'rsa') return 'RS256';
@@ -43,6 +55,8 @@ export interface JwtSvidSignerOptions {
   notAfter: number;
   /** `jwt_issuer`: sets the `iss` claim when given. */
   issuer?: string;
+  /** Randomness for `jti` (default node:crypto randomBytes). */
+  randomBytes?: RandomBytes;
 }
 
 export interface JwtSvidParams {
@@ -52,6 +66,8 @@ export interface JwtSvidParams {
   ttlSeconds: number;
   /** Unix seconds. */
   now: number;
+  /** Adds a `jti` claim, a fresh random UUID (entries with jwt_svid_include_jti). */
+  includeJti?: boolean;
 }
 
 export interface SignedJwtSvid {
@@ -76,6 +92,7 @@ export class JwtSvidSigner {
   readonly #digest: 'sha256' | 'sha384';
   readonly #headerPrefix: string;
   readonly #issuer: string | undefined;
+  readonly #randomBytes: RandomBytes;
 
   constructor(options: JwtSvidSignerOptions) {
     this.algorithm = jwsAlgorithmFor(options.privateKey);
@@ -85,6 +102,7 @@ export class JwtSvidSigner {
     this.#privateKey = options.privateKey;
     this.#digest = this.algorithm === 'ES384' ? 'sha384' : 'sha256';
     this.#issuer = options.issuer;
+    this.#randomBytes = options.randomBytes ?? nodeRandomBytes;
     const header = JSON.stringify({ alg: this.algorithm, kid: options.keyId, typ: 'JWT' });
     this.#headerPrefix = Buffer.from(header).toString('base64url') + '.';
   }
@@ -105,6 +123,7 @@ export class JwtSvidSigner {
     const exp = Math.min(iat + params.ttlSeconds, this.notAfter);
     const claims: Record<string, unknown> = { aud: audience, exp, iat };
     if (this.#issuer !== undefined) claims['iss'] = this.#issuer;
+    if (params.includeJti === true) claims['jti'] = newJwtId(this.#randomBytes);
     claims['sub'] = sub;
     const signingInput = this.#headerPrefix + Buffer.from(JSON.stringify(claims)).toString('base64url');
     const signature = sign(this.#digest, Buffer.from(signingInput, 'latin1'), { key: this.#privateKey, dsaEncoding: 'ieee-p1363' });

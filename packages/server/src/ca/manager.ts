@@ -15,6 +15,7 @@ import type { CaBundle } from './bundle-store.js';
 import { pooledRandomBytes, type RandomBytes } from './certificate-builder.js';
 import { CaError } from './errors.js';
 import { caJournalKey, decodeJournal, encodeJournal, type CaJournal, type SlotName } from './journal.js';
+import { journalKeysFromBundle, pruneOrphanedJournals, type OrphanedJournalPruneResult } from './orphaned-journals.js';
 import { activationThreshold, preparationThreshold } from './rotation.js';
 import { resolveSettings, type CaManagerOptions, type CaSettings } from './settings.js';
 import type { JwtSvidRequest, JwtSvidResult, ServerSvid, X509SvidRequest, X509SvidResult } from './svid-types.js';
@@ -91,6 +92,8 @@ export class CaManager {
       await this.#ensureActiveX509();
       await this.#ensureActiveJwt();
       await this.#saveJournal();
+      // A server down across a threshold prepares/activates now, not a rotator period later.
+      await this.#rotate();
     });
   }
 
@@ -144,29 +147,49 @@ export class CaManager {
    * and activates them at min(lifetime/6, 7d), for the X.509 CA and the JWT key independently.
    */
   tick(): Promise<void> {
+    return this.#exclusive(() => this.#rotate());
+  }
+
+  async #rotate(): Promise<void> {
+    const now = this.nowSeconds();
+    const x509 = this.#slotWith(this.#x509, 'active');
+    if (x509 !== undefined) {
+      const { issuedAt, notAfter } = x509.entry;
+      const prepared = this.#usablePrepared(this.#x509);
+      if (prepared === undefined && now >= preparationThreshold(issuedAt, notAfter)) await this.#prepareX509();
+      if (now >= activationThreshold(issuedAt, notAfter)) {
+        if (this.#usablePrepared(this.#x509) === undefined) await this.#prepareX509();
+        this.#activate(this.#x509);
+        await this.#saveJournal();
+      }
+    }
+    const jwt = this.#slotWith(this.#jwt, 'active');
+    if (jwt !== undefined) {
+      const { issuedAt, notAfter } = jwt.entry;
+      if (this.#usablePrepared(this.#jwt) === undefined && now >= preparationThreshold(issuedAt, notAfter)) await this.#prepareJwt();
+      if (now >= activationThreshold(issuedAt, notAfter)) {
+        if (this.#usablePrepared(this.#jwt) === undefined) await this.#prepareJwt();
+        this.#activate(this.#jwt);
+        await this.#saveJournal();
+      }
+    }
+  }
+
+  /**
+   * Deletes the CA journals of other servers (whose CA keys are gone) once every authority in
+   * them has expired; never our own. Candidates: the keys the journal store lists (when it can),
+   * the keys derived from our bundle's CA certificates and the legacy key. Run it before bundle
+   * pruning (the bundle is how journals are found without a listing); see orphaned-journals.ts.
+   */
+  pruneOrphanedJournals(): Promise<OrphanedJournalPruneResult> {
     return this.#exclusive(async () => {
-      const now = this.nowSeconds();
-      const x509 = this.#slotWith(this.#x509, 'active');
-      if (x509 !== undefined) {
-        const { issuedAt, notAfter } = x509.entry;
-        const prepared = this.#usablePrepared(this.#x509);
-        if (prepared === undefined && now >= preparationThreshold(issuedAt, notAfter)) await this.#prepareX509();
-        if (now >= activationThreshold(issuedAt, notAfter)) {
-          if (this.#usablePrepared(this.#x509) === undefined) await this.#prepareX509();
-          this.#activate(this.#x509);
-          await this.#saveJournal();
-        }
-      }
-      const jwt = this.#slotWith(this.#jwt, 'active');
-      if (jwt !== undefined) {
-        const { issuedAt, notAfter } = jwt.entry;
-        if (this.#usablePrepared(this.#jwt) === undefined && now >= preparationThreshold(issuedAt, notAfter)) await this.#prepareJwt();
-        if (now >= activationThreshold(issuedAt, notAfter)) {
-          if (this.#usablePrepared(this.#jwt) === undefined) await this.#prepareJwt();
-          this.#activate(this.#jwt);
-          await this.#saveJournal();
-        }
-      }
+      const { journalStore, bundleStore, legacyJournalKey } = this.#options;
+      const candidates = new Set<string>(journalStore.listCaJournalKeys === undefined ? [] : await journalStore.listCaJournalKeys());
+      const bundle = await bundleStore.fetchBundle(`spiffe://${this.settings.trustDomain}`);
+      if (bundle !== null) for (const key of journalKeysFromBundle(bundle)) candidates.add(key);
+      if (legacyJournalKey !== undefined) candidates.add(legacyJournalKey);
+      const keep = new Set(this.#journalKey === undefined ? [] : [this.#journalKey]);
+      return pruneOrphanedJournals(journalStore, candidates, { now: this.nowSeconds(), keep });
     });
   }
 
@@ -247,6 +270,7 @@ export class CaManager {
       audience: request.audience,
       ttlSeconds: request.ttlSeconds ?? this.settings.defaultJwtSvidTtlSeconds,
       now: this.#now() / 1000,
+      ...(request.includeJti === undefined ? {} : { includeJti: request.includeJti }),
     });
     return { ...signed, keyId: signer.keyId };
   }

@@ -28,6 +28,8 @@ export interface JwtSvidRequest {
   spiffeId: string;
   audience: readonly string[];
   ttlSeconds?: number;
+  /** Adds a random `jti` claim (entries with jwt_svid_include_jti). */
+  includeJti?: boolean;
 }
 
 export interface JwtSvidResult {

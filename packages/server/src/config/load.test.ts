@@ -122,11 +122,12 @@ test('every default', () => {
   assert.equal(config.pruneAttestedNodesBatchSize, 1000);
   assert.equal(config.pruneTofuNodes, false);
   assert.deepEqual(config.experimental, {
-    cacheReloadInterval: 5_000,
+    cacheReloadInterval: 1_000,
     eventsBasedCache: false,
     fullCacheReloadInterval: 24 * 3600_000,
     pruneEventsOlderThan: 12 * 3600_000,
     eventTimeout: 15 * 60_000,
+    agentSpiffeIdAsSelector: false,
   });
   assert.equal(config.plugins.dataStore.connectionString, 'file:/tmp/x.db?cache=shared', 'URIs are kept as written');
   assert.deepEqual(config.plugins.keyManager, { name: 'disk', keysPath: '/var/lib/spire/keys.json' });

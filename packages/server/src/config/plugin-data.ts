@@ -30,6 +30,8 @@ const sqlSchema = {
 const x509popSchema = {
   mode: 'string',
   svid_prefix: 'string',
+  // SPIRE 1.15 reads the prefix from `spiffe_prefix` while its docs say `svid_prefix`: both work.
+  spiffe_prefix: 'string',
   ca_bundle_path: 'string',
   ca_bundle_paths: 'stringList',
   agent_path_template: 'string',
@@ -127,6 +129,18 @@ export function buildKeyManager(name: string, input: PluginDataInput<typeof disk
   return { name: 'disk', keysPath: absolutePath(input.cwd, required(input, 'keys_path', input.data.keys_path)) };
 }
 
+/** `svid_prefix` (SPIRE's docs) or `spiffe_prefix` (what SPIRE 1.15 reads): one setting, two names. */
+function x509PopPrefix(input: PluginDataInput<typeof x509popSchema>): string {
+  const { data, path } = input;
+  if (data.svid_prefix !== undefined && data.spiffe_prefix !== undefined) {
+    fail(`${path}.svid_prefix`, 'svid_prefix and spiffe_prefix are two names for the same setting; configure only one', input.raw, 'svid_prefix');
+  }
+  const key = data.spiffe_prefix !== undefined ? 'spiffe_prefix' : 'svid_prefix';
+  const prefix = data.svid_prefix ?? data.spiffe_prefix ?? '/spire-exchange';
+  if (!prefix.startsWith('/')) fail(`${path}.${key}`, 'must start with "/"', input.raw, key);
+  return prefix;
+}
+
 function buildX509Pop(input: PluginDataInput<typeof x509popSchema>): X509PopNodeAttestorConfig {
   const { data, path } = input;
   const mode = data.mode ?? 'external_pki';
@@ -143,8 +157,7 @@ function buildX509Pop(input: PluginDataInput<typeof x509popSchema>): X509PopNode
   if (mode === 'spiffe' && paths.length > 0) {
     throw new ConfigError(path, 'ca_bundle_path and ca_bundle_paths cannot be used in spiffe mode (the trust bundle is used)');
   }
-  const svidPrefix = data.svid_prefix ?? '/spire-exchange';
-  if (!svidPrefix.startsWith('/')) fail(`${path}.svid_prefix`, 'must start with "/"', input.raw, 'svid_prefix');
+  const svidPrefix = x509PopPrefix(input);
   const config: X509PopNodeAttestorConfig = {
     name: 'x509pop',
     mode,

@@ -150,6 +150,22 @@ test('x509pop plugin_data: defaults, modes and path lists', () => {
   assert.match(bad('mode = "spiffe" ca_bundle_path = "a"'), /cannot be used in spiffe mode/);
 });
 
+test('x509pop prefix: svid_prefix (SPIRE docs) and spiffe_prefix (what SPIRE reads) are one setting', () => {
+  const block = (data: string) => `${DATASTORE}\n${KEYMANAGER}\nNodeAttestor "x509pop" { plugin_data { mode = "spiffe" ${data} } }`;
+  const prefix = (data: string) => {
+    const attestor = parse(block(data)).config.plugins.nodeAttestors[0];
+    return attestor?.name === 'x509pop' ? attestor.svidPrefix : undefined;
+  };
+  assert.equal(prefix(''), '/spire-exchange');
+  assert.equal(prefix('svid_prefix = "/a"'), '/a');
+  assert.equal(prefix('spiffe_prefix = "/b"'), '/b');
+  const both = failure(block('svid_prefix = "/a" spiffe_prefix = "/a"'));
+  assert.ok(both instanceof ConfigError);
+  assert.match(both.message, /^plugins\.NodeAttestor\.x509pop\.plugin_data\.svid_prefix: svid_prefix and spiffe_prefix are two names for the same setting; configure only one/);
+  assert.match(failure(block('spiffe_prefix = "b"')).message, /^plugins\.NodeAttestor\.x509pop\.plugin_data\.spiffe_prefix: must start with "\/"/);
+  assert.match(failure(block('svid_prefix = "a"')).message, /^plugins\.NodeAttestor\.x509pop\.plugin_data\.svid_prefix: must start with "\/"/);
+});
+
 test('UpstreamAuthority disk: cert and key required, bundle optional', () => {
   const upstream = (data: string) => parse(`${DATASTORE}\n${KEYMANAGER}\nUpstreamAuthority "disk" { plugin_data { ${data} } }`).config.plugins.upstreamAuthority;
   assert.deepEqual(upstream('cert_file_path = "/c.pem" key_file_path = "k.pem" bundle_file_path = "b.pem"'), {

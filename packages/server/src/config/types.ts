@@ -60,6 +60,8 @@ export interface ExperimentalConfig {
   fullCacheReloadInterval: number;
   pruneEventsOlderThan: number;
   eventTimeout: number;
+  /** Adds selector `spiffe_id:<agent ID>` to every attested agent. */
+  agentSpiffeIdAsSelector: boolean;
 }
 
 export interface SqlDataStoreConfig {

@@ -68,6 +68,15 @@ export interface DataStore {
   // --- attested nodes --------------------------------------------------------------------
   /** Also stores `node.selectors` when given. Throws ERR_DATASTORE_ALREADY_EXISTS. */
   createAttestedNode(node: AttestedNode): Promise<AttestedNode>;
+  /**
+   * Records a successful (re-)attestation in ONE transaction: creates the node, or updates the
+   * existing one's attestationType, certSerialNumber, certNotAfter and canReattest (clearing
+   * newCertSerialNumber/newCertNotAfter, keeping agentVersion), and replaces its selectors.
+   * `node.certSerialNumber` must not be empty. A banned node (empty serial) is left unchanged:
+   * throws ERR_DATASTORE_FAILED_PRECONDITION "attested node is banned". Returns the stored node
+   * with its selectors.
+   */
+  recordNodeAttestation(node: AttestedNode, selectors: readonly Selector[]): Promise<AttestedNode>;
   fetchAttestedNode(spiffeId: string, options?: { withSelectors?: boolean }): Promise<AttestedNode | null>;
   listAttestedNodes(request?: ListNodesRequest): Promise<ListNodesResult>;
   countAttestedNodes(filter?: NodeFilter): Promise<number>;
@@ -126,6 +135,8 @@ export interface DataStore {
   setCaJournal(data: Uint8Array, key?: string): Promise<void>;
   /** Deletes the journal stored under `key`; a missing one is not an error. */
   deleteCaJournal(key: string): Promise<void>;
+  /** Every stored journal key, sorted. */
+  listCaJournalKeys(): Promise<string[]>;
 
   /** Closes the database handle / pool. */
   close(): Promise<void>;

@@ -5,14 +5,13 @@ import { mkdir, chmod, lstat, unlink } from 'node:fs/promises';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { dirname } from 'node:path';
-import { Code, createContextValues } from '@connectrpc/connect';
-import { connectNodeAdapter, type ConnectNodeAdapterOptions } from '@connectrpc/connect-node';
-
-type NodeHandlerFn = NonNullable<ConnectNodeAdapterOptions['fallback']>;
+import { createContextValues } from '@connectrpc/connect';
+import { connectNodeAdapter } from '@connectrpc/connect-node';
 import { callerKey, localCaller } from '../api/caller.js';
 import type { RoleResolver } from '../api/authorization.js';
 import type { ApiDeps } from '../api/deps.js';
 import { registerServerApi, serverApiInterceptors, type ServerApiOptions } from '../api/services.js';
+import { unknownGrpcMethod } from './unknown-method.js';
 
 export const DEFAULT_ADMIN_SOCKET_PATH = '/tmp/spire-server/private/api.sock';
 /** gRPC's default receive limit, which SPIRE keeps. */
@@ -57,7 +56,8 @@ export async function startAdminSocket(options: AdminSocketOptions): Promise<Adm
     grpcWeb: true,
     connect: true,
     contextValues: () => createContextValues().set(callerKey, localCaller),
-    fallback: unknownMethod,
+    // Unknown methods: gRPC UNIMPLEMENTED, as grpc-go servers answer.
+    fallback: unknownGrpcMethod,
   });
   const server = http2.createServer(handler);
   const sessions = new Set<http2.ServerHttp2Session>();
@@ -92,24 +92,6 @@ export async function startAdminSocket(options: AdminSocketOptions): Promise<Adm
     },
   };
 }
-
-/**
- * gRPC clients expect a gRPC status, not HTTP 404, for a method the server does not serve:
- * answer "Trailers-Only" UNIMPLEMENTED (HEADERS with END_STREAM) as grpc-go servers do.
- */
-const unknownMethod: NodeHandlerFn = (req, res) => {
-  const contentType = String(req.headers['content-type'] ?? '');
-  const path = req.url ?? '';
-  if ('stream' in res && /^application\/grpc(\+|;|$)/.test(contentType)) {
-    res.stream.respond({
-      ':status': 200, 'content-type': 'application/grpc', 'grpc-status': String(Code.Unimplemented),
-      'grpc-message': encodeURIComponent(`unknown method ${path}`),
-    }, { endStream: true });
-    return;
-  }
-  res.writeHead(404);
-  res.end();
-};
 
 async function closeServer(server: http2.Http2Server, sessions: Set<http2.ServerHttp2Session>, graceMs: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));

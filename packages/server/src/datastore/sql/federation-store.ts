@@ -131,6 +131,12 @@ export async function setCaJournal(ctx: SqlContext, data: Uint8Array, key: strin
     .execute());
 }
 
+/** Every journal key, sorted (the CA manager finds orphaned journals among them). */
+export async function listCaJournalKeys(ctx: SqlContext): Promise<string[]> {
+  const rows = await single(ctx, (db) => db.selectFrom('ca_journals').select('journal_key').orderBy('journal_key').execute());
+  return rows.map((row) => row.journal_key);
+}
+
 export async function deleteCaJournal(ctx: SqlContext, key: string): Promise<void> {
   const k = checkJournalKey(key);
   await write(ctx, (trx) => trx.deleteFrom('ca_journals').where('journal_key', '=', k).execute());

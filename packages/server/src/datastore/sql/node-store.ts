@@ -76,6 +76,38 @@ export async function createAttestedNode(ctx: SqlContext, node: AttestedNode): P
   });
 }
 
+/**
+ * Records a successful attestation in ONE transaction (see DataStore.recordNodeAttestation):
+ * insert-or-update the node, replace its selectors, append one node event. The update skips a
+ * banned row (empty serial), so a ban that commits first is never overwritten.
+ */
+export async function recordNodeAttestation(ctx: SqlContext, node: AttestedNode, selectors: readonly Selector[]): Promise<AttestedNode> {
+  checkNode(node, new Set(NODE_FIELDS));
+  if (node.certSerialNumber === '') throw invalidArgument('an attestation must record the certificate serial number');
+  const unique = checkSelectors(selectors, 'node selectors');
+  const attested = { ...node, newCertSerialNumber: '', newCertNotAfter: 0 };
+  return write(ctx, async (trx) => {
+    const now = ctx.now();
+    const insert = () => trx.insertInto('attested_node_entries')
+      .values({ spiffe_id: node.spiffeId, ...nodeColumns(attested), created_at: now, updated_at: now });
+    let row = await insert().onConflict((oc) => oc.column('spiffe_id').doNothing()).returningAll().executeTakeFirst();
+    if (row === undefined) {
+      // agentVersion is kept: the agent reports it again with PostStatus.
+      const { agent_version: _kept, ...columns } = nodeColumns(attested);
+      row = await trx.updateTable('attested_node_entries').set({ ...columns, updated_at: now })
+        .where('spiffe_id', '=', node.spiffeId).where('serial_number', '<>', '').returningAll().executeTakeFirst();
+    }
+    if (row === undefined) {
+      const exists = await trx.selectFrom('attested_node_entries').select('id').where('spiffe_id', '=', node.spiffeId).executeTakeFirst();
+      if (exists !== undefined) throw new DatastoreError('ERR_DATASTORE_FAILED_PRECONDITION', 'attested node is banned');
+      row = await insert().returningAll().executeTakeFirstOrThrow(); // deleted between our statements
+    }
+    await replaceNodeSelectors(trx, node.spiffeId, unique);
+    await appendNodeEvent(trx, node.spiffeId, now);
+    return { ...nodeFromRow(row), selectors: unique };
+  });
+}
+
 export async function fetchAttestedNode(
   ctx: SqlContext,
   spiffeId: string,

@@ -52,6 +52,7 @@ export class SqlDatastore implements DataStore {
   pruneJoinTokens(expiresBefore: number) { return tokens.pruneJoinTokens(this.#ctx, expiresBefore); }
 
   createAttestedNode(node: AttestedNode) { return nodes.createAttestedNode(this.#ctx, node); }
+  recordNodeAttestation(node: AttestedNode, selectors: readonly Selector[]) { return nodes.recordNodeAttestation(this.#ctx, node, selectors); }
   fetchAttestedNode(spiffeId: string, options?: { withSelectors?: boolean }) {
     return nodes.fetchAttestedNode(this.#ctx, spiffeId, options?.withSelectors === true);
   }
@@ -89,6 +90,7 @@ export class SqlDatastore implements DataStore {
     return federation.setCaJournal(this.#ctx, data, key);
   }
   deleteCaJournal(key: string) { return federation.deleteCaJournal(this.#ctx, key); }
+  listCaJournalKeys() { return federation.listCaJournalKeys(this.#ctx); }
 
   close(): Promise<void> { return this.#onClose(); }
 }

@@ -173,8 +173,10 @@ export function bundlesSuite(withFixture: WithFixture): void {
     it('deletes one key\'s journal, idempotently, and rejects a bad key', () => withFixture(async ({ ds }) => {
       await ds.setCaJournal(bytes(1), 'x509-ca/aa');
       await ds.setCaJournal(bytes(2), 'x509-ca/bb');
+      assert.deepEqual(await ds.listCaJournalKeys(), ['x509-ca/aa', 'x509-ca/bb']);
       await ds.deleteCaJournal('x509-ca/aa');
       assert.equal(await ds.fetchCaJournal('x509-ca/aa'), null);
+      assert.deepEqual(await ds.listCaJournalKeys(), ['x509-ca/bb']);
       assert.deepEqual(await ds.fetchCaJournal('x509-ca/bb'), bytes(2));
       await ds.deleteCaJournal('x509-ca/aa');
       await rejectsWith(ds.deleteCaJournal(''), 'ERR_DATASTORE_INVALID_ARGUMENT');

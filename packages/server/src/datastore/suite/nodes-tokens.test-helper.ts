@@ -93,6 +93,60 @@ export function nodesAndTokensSuite(harness: BackendHarness, withFixture: WithFi
       assert.deepEqual(await ds.getNodeSelectors(a.spiffeId), []);
     }));
 
+    it('records an attestation: creates, then updates the node and replaces its selectors', () => withFixture(async ({ ds }) => {
+      const first = node('r', { certSerialNumber: '1', agentVersion: '' });
+      const created = await ds.recordNodeAttestation(first, [sel('x509pop', 'a'), sel('x509pop', 'b'), sel('x509pop', 'a')]);
+      assert.deepEqual(created, { ...first, selectors: [sel('x509pop', 'a'), sel('x509pop', 'b')] });
+      await ds.updateAttestedNode({ ...created, agentVersion: '1.2.3', newCertSerialNumber: '9', newCertNotAfter: 5 }, ['agentVersion', 'newCertSerialNumber', 'newCertNotAfter']);
+      const again = await ds.recordNodeAttestation(
+        node('r', { attestationType: 'other', certSerialNumber: '2', certNotAfter: 2_100_000_000, canReattest: false, agentVersion: 'ignored' }),
+        [sel('other', 'c')],
+      );
+      const expected = node('r', {
+        attestationType: 'other', certSerialNumber: '2', certNotAfter: 2_100_000_000, canReattest: false, agentVersion: '1.2.3',
+      });
+      assert.deepEqual(again, { ...expected, selectors: [sel('other', 'c')] });
+      assert.deepEqual(await ds.fetchAttestedNode(first.spiffeId, { withSelectors: true }), again);
+      assert.equal((await ds.listNodeEvents()).filter((e) => e.spiffeId === first.spiffeId).length, 3);
+      await rejectsWith(ds.recordNodeAttestation(node('r', { certSerialNumber: '' }), []), 'ERR_DATASTORE_INVALID_ARGUMENT', /serial number/);
+    }));
+
+    it('refuses to record an attestation over a banned node, changing nothing', () => withFixture(async ({ ds }) => {
+      const banned = await ds.createAttestedNode(node('banned', { certSerialNumber: '', selectors: [sel('x509pop', 'old')] }));
+      const events = (await ds.listNodeEvents()).length;
+      await rejectsWith(ds.recordNodeAttestation(node('banned', { certSerialNumber: '7' }), [sel('x509pop', 'new')]),
+        'ERR_DATASTORE_FAILED_PRECONDITION', /attested node is banned/);
+      assert.deepEqual(await ds.fetchAttestedNode(banned.spiffeId, { withSelectors: true }), banned);
+      assert.equal((await ds.listNodeEvents()).length, events);
+    }));
+
+    it('records an attestation in one transaction: a failed selector insert leaves the node as it was', () => withFixture(async ({ ds, db }) => {
+      await db.failInsertWhen('node_selectors', 'value', 'boom');
+      await assert.rejects(ds.recordNodeAttestation(node('fresh'), [sel('x509pop', 'ok'), sel('x509pop', 'boom')]), /injected failure/);
+      assert.equal(await ds.fetchAttestedNode(node('fresh').spiffeId), null);
+      const existing = await ds.createAttestedNode(node('kept', { certSerialNumber: '1', selectors: [sel('x509pop', 'ok')] }));
+      await assert.rejects(ds.recordNodeAttestation(node('kept', { certSerialNumber: '2' }), [sel('x509pop', 'boom')]), /injected failure/);
+      assert.deepEqual(await ds.fetchAttestedNode(existing.spiffeId, { withSelectors: true }), existing);
+      assert.deepEqual((await ds.listNodeEvents()).map((e) => e.spiffeId), [existing.spiffeId]);
+    }));
+
+    if (harness.concurrentHandles) {
+      it(`lets a ban racing with an attestation win on ${harness.name}`, () => withFixture(async ({ ds, open }) => {
+        const other = await open();
+        for (let i = 0; i < 10; i++) {
+          const n = await ds.createAttestedNode(node(`race-${i}`, { certSerialNumber: '1' }));
+          const [recorded] = await Promise.allSettled([
+            ds.recordNodeAttestation({ ...n, certSerialNumber: '2' }, [sel('x509pop', 'v')]),
+            other.updateAttestedNode({ ...n, certSerialNumber: '' }, ['certSerialNumber']),
+          ]);
+          const stored = await ds.fetchAttestedNode(n.spiffeId);
+          // Either the attestation ran first and the ban overwrote it, or the ban ran first and
+          // the attestation was refused: a banned node never comes back.
+          assert.equal(stored?.certSerialNumber, '', `race ${i}: ${recorded.status}`);
+        }
+      }));
+    }
+
     it('prunes expired nodes, keeping banned and (by default) non-reattestable ones', () => withFixture(async ({ ds }) => {
       await ds.createAttestedNode(node('expired', { certNotAfter: 100, selectors: [sel('a', 'b')] }));
       await ds.createAttestedNode(node('banned', { certNotAfter: 100, certSerialNumber: '' }));

@@ -1,5 +1,5 @@
 // spire.api.server.agent.v1.Agent: admin RPCs over attested agents and join tokens.
-// AttestAgent/RenewAgent/PostStatus (agent-facing) arrive with the TCP endpoint.
+// AttestAgent, RenewAgent and PostStatus (agent-facing) live in their own files.
 import type { ServiceImpl } from '@connectrpc/connect';
 import { agentv1 } from '@tspire/proto';
 import { SpiffeError, SpiffeId } from '@tspire/spiffe';
@@ -8,7 +8,10 @@ import type { NodeFilter } from '../../../datastore/types.js';
 import { agentFilterFromProto, agentToProto, wantsSelectors } from '../../convert/agent.js';
 import { agentIdFromProto, workloadIdFromProto } from '../../convert/spiffe-id.js';
 import { nowSeconds, resolveDeps, type ApiDeps } from '../../deps.js';
-import { invalidArgument, notFound, unimplemented, withContext } from '../../errors.js';
+import { invalidArgument, notFound, withContext } from '../../errors.js';
+import { createAttestAgent } from './attest-agent.js';
+import { createPostStatus } from './post-status.js';
+import { createRenewAgent } from './renew-agent.js';
 
 /** Selector type of CreateJoinToken alias entries (§5.8): `spiffe_id:<join-token agent ID>`. */
 export const AGENT_ID_SELECTOR_TYPE = 'spiffe_id';
@@ -115,18 +118,9 @@ export function createAgentService(apiDeps: ApiDeps): ServiceImpl<typeof agentv1
       return { value: token, expiresAt: BigInt(expiresAt) };
     },
 
-    // eslint-disable-next-line require-yield -- served by the TCP endpoint (next issue)
-    async *attestAgent() {
-      throw unimplemented('AttestAgent');
-    },
-
-    renewAgent() {
-      throw unimplemented('RenewAgent');
-    },
-
-    postStatus() {
-      throw unimplemented('PostStatus');
-    },
+    attestAgent: createAttestAgent(deps),
+    renewAgent: createRenewAgent(deps),
+    postStatus: createPostStatus(deps),
   };
 }
 

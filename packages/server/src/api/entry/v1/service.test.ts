@@ -254,6 +254,6 @@ describe('Entry service', () => {
     });
     await withApi(async (f) => {
       await rejectsWith(f.entry.getAuthorizedEntries({}), Code.Unimplemented, /GetAuthorizedEntries is not implemented/);
-    }, { caller: { kind: 'tls', spiffeId: `${TD_ID}/spire/agent/x/y` }, resolveRoles: async () => new Set(['agent'] as const) });
+    }, { caller: { kind: 'tls', remoteAddress: '127.0.0.1', peer: { spiffeId: `${TD_ID}/spire/agent/x/y`, serialNumber: '1', notAfter: 4102444800 } }, resolveRoles: async () => new Set(['agent'] as const) });
   });
 });

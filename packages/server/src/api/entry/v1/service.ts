@@ -1,4 +1,5 @@
-// spire.api.server.entry.v1.Entry: the admin RPCs over registration entries.
+// spire.api.server.entry.v1.Entry: the admin RPCs over registration entries, plus the agent-facing
+// GetAuthorizedEntries and SyncAuthorizedEntries (authorized-entries.ts, sync-authorized-entries.ts).
 import type { ServiceImpl } from '@connectrpc/connect';
 import { entryv1 } from '@tspire/proto';
 import { SimilarEntryError, isDatastoreError } from '../../../datastore/errors.js';
@@ -7,10 +8,18 @@ import type { NewRegistrationEntry, RegistrationEntry } from '../../../datastore
 import { entryFieldsFromMask, entryFromProto, entryToProto } from '../../convert/entry.js';
 import { entryFilterFromProto } from '../../convert/entry-filter.js';
 import { resolveDeps, type ApiDeps } from '../../deps.js';
-import { ApiError, invalidArgument, notFound, okStatus, statusOf, unimplemented, withContext } from '../../errors.js';
+import { ApiError, invalidArgument, notFound, okStatus, statusOf, withContext } from '../../errors.js';
+import { createGetAuthorizedEntries } from './authorized-entries.js';
+import { createSyncAuthorizedEntries } from './sync-authorized-entries.js';
 
-export function createEntryService(apiDeps: ApiDeps): ServiceImpl<typeof entryv1.Entry> {
-  const { datastore: ds, trustDomain: td, logger } = resolveDeps(apiDeps);
+export interface EntryServiceOptions {
+  /** SyncAuthorizedEntries page size (SPIRE's 500 by default; tests use small ones) */
+  syncPageSize?: number;
+}
+
+export function createEntryService(apiDeps: ApiDeps, options: EntryServiceOptions = {}): ServiceImpl<typeof entryv1.Entry> {
+  const deps = resolveDeps(apiDeps);
+  const { datastore: ds, trustDomain: td, logger } = deps;
 
   function convert(e: Parameters<typeof entryFromProto>[0], options: Parameters<typeof entryFromProto>[2]): RegistrationEntry {
     try {
@@ -142,14 +151,9 @@ export function createEntryService(apiDeps: ApiDeps): ServiceImpl<typeof entryv1
       return { results };
     },
 
-    getAuthorizedEntries() {
-      throw unimplemented('GetAuthorizedEntries');
-    },
+    getAuthorizedEntries: createGetAuthorizedEntries(deps),
 
-    // eslint-disable-next-line require-yield -- not served until the agent-facing API lands
-    async *syncAuthorizedEntries() {
-      throw unimplemented('SyncAuthorizedEntries');
-    },
+    syncAuthorizedEntries: createSyncAuthorizedEntries(deps, options.syncPageSize),
   };
 }
 

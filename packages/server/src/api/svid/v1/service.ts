@@ -1,5 +1,5 @@
 // spire.api.server.svid.v1.SVID: admin minting of X509-SVIDs and JWT-SVIDs through the
-// injected MintAuthority. Agent-facing RPCs (Batch/New*) arrive with the TCP endpoint.
+// injected MintAuthority; the agent-facing BatchNewX509SVID and NewJWTSVID live in their own files.
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { svidv1 } from '@tspire/proto';
 import { SpiffeError, SpiffeId } from '@tspire/spiffe';
@@ -7,10 +7,13 @@ import { checkDnsName } from '../../convert/dns-name.js';
 import { idToProto, isReservedPath, workloadIdFromProto } from '../../convert/spiffe-id.js';
 import { resolveDeps, type ApiDeps } from '../../deps.js';
 import { internal, invalidArgument, unimplemented } from '../../errors.js';
+import { batchNewX509Svid } from './batch-new-x509-svid.js';
 import { readCsr } from './csr.js';
+import { newJwtSvid } from './new-jwt-svid.js';
 
 export function createSvidService(apiDeps: ApiDeps): ServiceImpl<typeof svidv1.SVID> {
-  const { trustDomain: td, mintAuthority, logger } = resolveDeps(apiDeps);
+  const deps = resolveDeps(apiDeps);
+  const { trustDomain: td, mintAuthority, logger } = deps;
 
   function csrSpiffeId(uris: readonly string[]): SpiffeId {
     if (uris.length === 0) throw invalidArgument('CSR URI SAN is required');
@@ -58,12 +61,8 @@ export function createSvidService(apiDeps: ApiDeps): ServiceImpl<typeof svidv1.S
     mintWITSVID() {
       throw unimplemented('MintWITSVID');
     },
-    batchNewX509SVID() {
-      throw unimplemented('BatchNewX509SVID');
-    },
-    newJWTSVID() {
-      throw unimplemented('NewJWTSVID');
-    },
+    batchNewX509SVID: batchNewX509Svid(deps),
+    newJWTSVID: newJwtSvid(deps),
     batchNewWITSVID() {
       throw unimplemented('BatchNewWITSVID');
     },
