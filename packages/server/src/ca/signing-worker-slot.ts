@@ -29,7 +29,7 @@ export class WorkerSlot {
   #lastError: string | undefined;
 
   constructor(url: URL, onExit: (slot: WorkerSlot, failure: Failure) => void, closing: () => boolean) {
-    this.worker = new Worker(url);
+    this.worker = new Worker(url, { resourceLimits: { maxYoungGenerationSizeMb: 64 } });
     this.worker.unref(); // referenced only while it holds work, so an idle pool never keeps a process alive
     this.worker.on('message', (reply: SignedMessage) => this.#settle(reply));
     this.worker.on('error', (err) => { this.#lastError = err.message; });

@@ -97,6 +97,10 @@ export async function startTcpEndpoint(options: TcpEndpointOptions): Promise<Tcp
       rateLimitInterceptor({ limits: options.rateLimits ?? { attestation: true, signing: true }, clock }),
     ],
     readMaxBytes: options.readMaxBytes ?? TCP_READ_MAX_BYTES,
+    // Responses are never compressed (as SPIRE's grpc-go server): SVIDs and bundles are DER and
+    // barely shrink, and gzip cost both ends CPU on the signing hot path. Compressed requests
+    // are still accepted.
+    compressMinBytes: Number.MAX_SAFE_INTEGER,
     grpc: true,
     grpcWeb: false,
     connect: false,
