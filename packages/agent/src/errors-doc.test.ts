@@ -5,10 +5,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { allErrorCodes, errorDocDrift } from '@tspire/common';
 import './errors.js';
+import './peercred/errors.js';
+import './attestor/workload/errors.js';
+import './endpoints/errors.js';
 
 // Compiled to packages/agent/dist/, so the repo root is three levels up.
 const DOC_PATH = fileURLToPath(new URL('../../../docs/errors.md', import.meta.url));
-const OPTIONS = { owner: '@tspire/agent', codesLocation: 'packages/agent/src/errors.ts' };
+const OPTIONS = { owner: '@tspire/agent', codesLocation: 'packages/agent/src/errors.ts, peercred/errors.ts, attestor/workload/errors.ts, endpoints/errors.ts' };
 const HEADING = `## ${OPTIONS.owner}`;
 
 describe('docs/errors.md', () => {

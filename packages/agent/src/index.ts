@@ -28,3 +28,7 @@ export {
   type X509PopDeps,
 } from './attestor/node/x509pop.js';
 export { computeX509PopResponse, X509POP_NONCE_BYTES } from './attestor/node/x509pop-challenge.js';
+export * as config from './config/index.js';
+export * as peercred from './peercred/index.js';
+export * as workloadAttestors from './attestor/workload/index.js';
+export * as endpoints from './endpoints/index.js';
