@@ -8,10 +8,11 @@ import './errors.js';
 import './peercred/errors.js';
 import './attestor/workload/errors.js';
 import './endpoints/errors.js';
+import './manager/errors.js';
 
 // Compiled to packages/agent/dist/, so the repo root is three levels up.
 const DOC_PATH = fileURLToPath(new URL('../../../docs/errors.md', import.meta.url));
-const OPTIONS = { owner: '@tspire/agent', codesLocation: 'packages/agent/src/errors.ts, peercred/errors.ts, attestor/workload/errors.ts, endpoints/errors.ts' };
+const OPTIONS = { owner: '@tspire/agent', codesLocation: 'packages/agent/src/errors.ts, peercred/errors.ts, attestor/workload/errors.ts, endpoints/errors.ts, manager/errors.ts' };
 const HEADING = `## ${OPTIONS.owner}`;
 
 describe('docs/errors.md', () => {

@@ -32,3 +32,4 @@ export * as config from './config/index.js';
 export * as peercred from './peercred/index.js';
 export * as workloadAttestors from './attestor/workload/index.js';
 export * as endpoints from './endpoints/index.js';
+export * as manager from './manager/index.js';
