@@ -33,3 +33,4 @@ export * as peercred from './peercred/index.js';
 export * as workloadAttestors from './attestor/workload/index.js';
 export * as endpoints from './endpoints/index.js';
 export * as manager from './manager/index.js';
+export { startAgent, type AgentDeps, type RunningAgent } from './agent.js';

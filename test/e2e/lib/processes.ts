@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 export const bins = {
   spireServer: join(repoRoot, 'packages/cli/dist/bin/spire-server.js'),
+  spireAgent: join(repoRoot, 'packages/cli/dist/bin/spire-agent.js'),
 } as const;
 
 export interface RunResult {

@@ -13,7 +13,9 @@ test('-h lists the agent commands; -version prints SPIRE\'s version', async () =
     help.stderr,
     'Usage: spire-agent [--version] [--help] <command> [<args>]\n\nAvailable commands are:\n' +
       '    api            \n' +
-      '    healthcheck    Determines agent health status\n\n',
+      '    healthcheck    Determines agent health status\n' +
+      '    run            Runs the agent\n' +
+      '    validate       Validates a SPIRE agent configuration file\n\n',
   );
   assert.deepEqual(await runAgentCli(['-version']), { code: 0, stdout: '', stderr: '1.15.3\n' });
   const api = await runAgentCli(['api']);
