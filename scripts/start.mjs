@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// `npm start`: a local tspire on embedded SQLite under ./.tspire (reused by the next start).
-// Today it runs the server, registers a workload entry for the current uid with a join token
-// for its agent, and mints that workload's X509-SVID through the admin API (MintX509SVID), the
-// way `spire-server x509 mint` does. The agent and the Workload API arrive with issue 6; then
-// this script starts the agent too and the workload fetches its SVID over the Workload API.
+// `npm start`: a local tspire on embedded SQLite under ./.tspire (reused by the next start):
+// the server, an agent joined with a join token (only while it has no stored identity), an entry
+// for the current uid, and a workload (`spire-agent api fetch x509`, then `api watch`) getting
+// its SVID over the Workload API, printing every rotation until Ctrl-C stops everything.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -14,6 +13,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = resolve(process.env.TSPIRE_HOME ?? join(root, '.tspire'));
 const socketPath = join(dataDir, 'server', 'api.sock');
 const bin = join(root, 'packages/cli/dist/bin/spire-server.js');
+const agentBin = join(root, 'packages/cli/dist/bin/spire-agent.js');
+const agentDir = join(dataDir, 'agent');
+const agentSocket = join(dataDir, 'agent.sock');
+const agentConf = join(dataDir, 'agent.conf');
+const bootstrapBundle = join(dataDir, 'bootstrap.crt');
 const td = 'example.org';
 const uid = process.getuid?.() ?? 1000;
 const workloadId = `spiffe://${td}/workload/uid-${uid}`;
@@ -90,35 +94,94 @@ const step = (title, result, okCodes = [0]) => {
 };
 
 step('healthcheck', cli('healthcheck'));
-if (firstRun) {
-  // Only once: `token generate -spiffeID` also registers the agent's alias entry.
-  const token = step('token generate', cli('token', 'generate', '-spiffeID', agentId, '-ttl', '3600')).trim();
-  say(`join token for the agent ${agentId}: ${token.replace(/^Token: /, '')} (valid 1h)`);
-}
 const created = cli('entry', 'create', '-parentID', agentId, '-spiffeID', workloadId, '-selector', `unix:uid:${uid}`);
 if (created.status === 0) say(`registered ${workloadId} for selector unix:uid:${uid}`);
 else if (/similar entry already exists/.test(created.stderr)) say(`entry for ${workloadId} already registered`);
 else step('entry create', created);
 
+// The agent: bootstrap trust from the server's bundle; a join token only while it has no identity.
+mkdirSync(agentDir, { recursive: true, mode: 0o700 });
+writeFileSync(bootstrapBundle, step('bundle show', cli('bundle', 'show')));
+writeFileSync(agentConf, `agent {
+    data_dir = "${agentDir}"
+    log_level = "INFO"
+    server_address = "127.0.0.1"
+    server_port = "8081"
+    socket_path = "${agentSocket}"
+    trust_bundle_path = "${bootstrapBundle}"
+    trust_domain = "${td}"
+}
+
+plugins {
+    NodeAttestor "join_token" {
+        plugin_data {}
+    }
+    KeyManager "disk" {
+        plugin_data {
+            directory = "${agentDir}"
+        }
+    }
+    WorkloadAttestor "unix" {
+        plugin_data {}
+    }
+}
+`);
+const agentArgs = ['run', '-config', agentConf];
+if (!existsSync(join(agentDir, 'agent-data.json'))) {
+  // `token generate -spiffeID` also registers the alias entry the workload entry hangs under.
+  const token = step('token generate', cli('token', 'generate', '-spiffeID', agentId, '-ttl', '600')).trim().replace(/^Token: /, '');
+  say(`agent joins with a fresh join token (single use, 10 min) as ${agentId}`);
+  agentArgs.push('-joinToken', token);
+} else {
+  say('agent restarts from its stored identity (no join token needed)');
+}
+var agent = spawn(process.execPath, [agentBin, ...agentArgs], { stdio: ['ignore', 'inherit', 'inherit'] });
+agent.on('exit', (code, signal) => {
+  if (!stopping) {
+    say(`agent exited unexpectedly (code ${code}, signal ${signal})`);
+    stop(1);
+  }
+});
+
+// The workload: fetch over the Workload API until the agent has synced its SVID.
 const svidDir = join(dataDir, 'svids');
 mkdirSync(svidDir, { recursive: true, mode: 0o700 });
-const mint = () => {
-  step('x509 mint', cli('x509', 'mint', '-spiffeID', workloadId, '-write', svidDir));
-  const text = spawnSync('openssl', ['x509', '-in', join(svidDir, 'svid.pem'), '-noout', '-enddate'], { encoding: 'utf8' });
-  say(`workload SVID ${workloadId} written to ${svidDir} ${text.status === 0 ? `(${text.stdout.trim()})` : ''}`);
-};
-mint();
-say(`server admin socket: ${socketPath}`);
-say(`try: node ${bin} entry show -socketPath ${socketPath}`);
-say('the agent and Workload API are not built yet (issue 6): the SVID above was minted through the admin API.');
-say('renewing the workload SVID every 30 minutes; Ctrl-C stops the server');
-const renew = setInterval(mint, 30 * 60 * 1000);
+const agentCli = (...args) => spawnSync(process.execPath, [agentBin, ...args, '-socketPath', agentSocket], { encoding: 'utf8' });
+let fetched;
+for (let i = 0; ; i++) {
+  fetched = existsSync(agentSocket) ? agentCli('api', 'fetch', 'x509', '-write', svidDir) : undefined;
+  if (fetched?.status === 0) break;
+  if (i > 240) {
+    say(`the workload got no SVID within 60s:\n${fetched?.stdout ?? ''}${fetched?.stderr ?? ''}`);
+    stop(1);
+    break;
+  }
+  await new Promise((r) => setTimeout(r, 250));
+}
+const until = /SVID Valid Until:\t(.+)/.exec(fetched.stdout)?.[1] ?? '?';
+say(`workload (uid ${uid}) got ${workloadId} over the Workload API, valid until ${until}`);
+say(`files: ${svidDir}/svid.0.pem, svid.0.key, bundle.0.pem`);
+say(`Workload API socket: ${agentSocket}`);
+say(`try: node ${agentBin} api fetch x509 -socketPath ${agentSocket}`);
+say(`     node ${bin} entry show -socketPath ${socketPath}`);
+say('watching the SVID (the agent rotates it at half life); Ctrl-C stops the workload, agent and server');
+var watch = spawn(process.execPath, [agentBin, 'api', 'watch', '-socketPath', agentSocket], { stdio: ['ignore', 'pipe', 'inherit'] });
+watch.stdout.setEncoding('utf8').on('data', (text) => {
+  for (const line of text.split('\n')) if (line.startsWith('SPIFFE ID:') || line.startsWith('SVID Valid Until:')) say(`watch: ${line.replace(/\t+/g, ' ')}`);
+});
 
 function stop(code = 0) {
+  if (stopping) return;
   stopping = true;
-  clearInterval(renew);
-  server.once('exit', () => process.exit(code));
-  server.kill('SIGTERM');
+  watch?.kill('SIGTERM');
+  const stopServer = () => {
+    server.once('exit', () => process.exit(code));
+    server.kill('SIGTERM');
+  };
+  if (agent && agent.exitCode === null && agent.signalCode === null) {
+    agent.once('exit', stopServer);
+    agent.kill('SIGTERM');
+  } else stopServer();
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
