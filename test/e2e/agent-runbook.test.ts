@@ -110,3 +110,43 @@ test('the agent restarts without the token and serves again from its data_dir', 
   const fetched = await fetchUntilServed(join(tmp.path, 'svids-again'));
   assert.match(fetched.stdout, /svid\.0\.pem/);
 });
+
+test('an agent with insecure_bootstrap (SPIRE sample style) attests without a bootstrap bundle', async () => {
+  const dir = join(tmp.path, 'insecure');
+  const socket = join(dir, 'agent.sock');
+  mkdirSync(dir, { recursive: true });
+  const conf = join(dir, 'agent.conf');
+  writeFileSync(conf, `agent {
+    data_dir = ${JSON.stringify(join(dir, 'data'))}
+    log_level = "DEBUG"
+    server_address = "127.0.0.1"
+    server_port = "${server.tcpPort}"
+    socket_path = ${JSON.stringify(socket)}
+    trust_domain = "example.org"
+    insecure_bootstrap = true
+}
+plugins {
+    NodeAttestor "join_token" { plugin_data {} }
+    KeyManager "memory" { plugin_data {} }
+    WorkloadAttestor "unix" { plugin_data {} }
+}
+`);
+  const generated = assertOk(await server.cli('token', 'generate', '-spiffeID', 'spiffe://example.org/agent/insecure'), 'token generate');
+  const token = /^Token: (\S+)$/m.exec(generated.stdout)?.[1] ?? '';
+  assertOk(await server.cli('entry', 'create', '-parentID', 'spiffe://example.org/agent/insecure', '-spiffeID', 'spiffe://example.org/workload/insecure-boot', '-selector', `unix:uid:${process.getuid!()}`), 'entry create');
+  const daemon = new Daemon(bins.spireAgent, ['run', '-config', conf, '-joinToken', token], { cwd: dir });
+  try {
+    await waitForSocket(socket, daemon);
+    await waitForOutput(daemon, /Agent started/);
+    const deadline = Date.now() + 30_000;
+    let result: RunResult;
+    for (;;) {
+      result = await run(bins.spireAgent, ['api', 'fetch', 'x509', '-socketPath', socket], { cwd: dir });
+      if (result.code === 0 && result.stdout.includes('spiffe://example.org/workload/insecure-boot')) break;
+      if (Date.now() > deadline) throw new Error(`no SVID: ${result.stdout}${result.stderr}\n${daemon.output}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } finally {
+    await daemon.stop();
+  }
+});

@@ -9,7 +9,6 @@ import type { AgentConfig, WorkloadAttestorConfig } from './config/types.js';
 import { startWorkloadApi, type WorkloadApiServer } from './endpoints/workload/workload-api.js';
 import type { Selector } from './endpoints/workload/identity-source.js';
 import { createAgentManager, type AgentManager } from './manager/agent-manager.js';
-import { ManagerError } from './manager/errors.js';
 import { agentManagerOptionsFromConfig } from './manager/options-from-config.js';
 import { attestWithPidGuard } from './peercred/pid-guard.js';
 import { peerCredentials } from './peercred/peer-credentials.js';
@@ -42,9 +41,8 @@ function workloadAttestor(config: WorkloadAttestorConfig, logger: Logger): Workl
 export async function startAgent(config: AgentConfig, deps: AgentDeps): Promise<RunningAgent> {
   const { logger, clock } = deps;
   const connect = ({ trustBundle, svid }: Parameters<Parameters<typeof agentManagerOptionsFromConfig>[1]>[0]) => {
-    if (trustBundle === undefined) {
-      throw new ManagerError('ERR_AGENT_BOOTSTRAP', 'insecure_bootstrap is not supported by tspire yet: set trust_bundle_path to the server bundle (`spire-server bundle show`)');
-    }
+    // trustBundle undefined: insecure bootstrap (first attestation only); the manager verifies
+    // the agent SVID it gets against the bundle from GetBundle before trusting anything.
     return createServerClient({
       serverAddress: config.serverAddress,
       serverPort: config.serverPort,

@@ -251,6 +251,17 @@ describe('server client against a fake TLS server', () => {
     it('checks validity at the injected time', () =>
       expectRefused({ client: { now: () => new Date(Date.now() + 30 * 24 * 3_600_000) } }, /not trusted/));
 
+    it('insecure bootstrap (no trust bundle) attests without verifying the server, as SPIRE', async () => {
+      const impostorCa = await createCa({ ...validity(), subject: 'CN=unknown ca' });
+      const server = await startFakeServer({ pki, joinTokens: ['secret-token'], serverCert: await createServerCert(impostorCa) });
+      try {
+        const attested = await connect({ trustBundle: undefined }, server.port).attestJoinToken('secret-token');
+        assert.ok(attested.svid.certChain.length > 0, 'the caller must verify this SVID itself (the manager does)');
+      } finally {
+        await server.close();
+      }
+    });
+
     it('accepts the right server (control)', async () => {
       assert.equal((await connect().getBundle()).sequenceNumber, 7n);
       assert.ok(fake.calls.includes('GetBundle'));

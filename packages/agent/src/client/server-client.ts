@@ -30,8 +30,11 @@ export interface ServerClientOptions {
   serverPort: number;
   /** The agent's trust domain: the server must be `spiffe://<td>/spire/server`. */
   trustDomain: string | TrustDomain;
-  /** The roots that verify the server; read at every new connection. */
-  trustBundle: X509Bundle;
+  /**
+   * The roots that verify the server; read at every new connection. `undefined` = insecure
+   * bootstrap: the server's chain is not verified (only its ID); verify what you get.
+   */
+  trustBundle: X509Bundle | undefined;
   /** The agent SVID to present; a function is read at every new connection. */
   svid?: AgentSvidCredentials | (() => AgentSvidCredentials | undefined);
   /** Per call; default 30 s. */

@@ -23,8 +23,13 @@ export interface AgentSvidCredentials {
 
 export interface ServerTlsOptions {
   trustDomain: TrustDomain;
-  /** Read at every new connection, so bundle updates apply to the next connection. */
-  trustBundle: X509Bundle;
+  /**
+   * Read at every new connection, so bundle updates apply to the next connection. `undefined`
+   * = insecure bootstrap (`insecure_bootstrap = true`): the server is not verified at all, as
+   * in SPIRE; the caller must verify what it got (the agent manager checks its new SVID against
+   * the bundle from GetBundle).
+   */
+  trustBundle: X509Bundle | undefined;
   /** Read at every new connection; undefined = no client certificate. */
   svid: () => AgentSvidCredentials | undefined;
   /** Time for the SPIFFE verification. */
@@ -40,7 +45,7 @@ export function serverSpiffeId(trustDomain: TrustDomain): SpiffeId {
  * Verifies a server certificate chain (leaf first) as the agent must.
  * @throws AgentError ERR_AGENT_SERVER_NOT_TRUSTED saying why.
  */
-export function verifyServerChain(chain: readonly Uint8Array[], options: Pick<ServerTlsOptions, 'trustDomain' | 'trustBundle' | 'now'>): void {
+export function verifyServerChain(chain: readonly Uint8Array[], options: Pick<ServerTlsOptions, 'trustDomain' | 'now'> & { trustBundle: X509Bundle }): void {
   const expected = serverSpiffeId(options.trustDomain);
   let id: SpiffeId;
   try {
@@ -68,7 +73,9 @@ function chainOf(cert: PeerCertificate): Uint8Array[] {
 
 /** TLS options for one new connection to `host`. */
 export function serverTlsConnectionOptions(host: string, options: ServerTlsOptions): ConnectionOptions {
-  const roots = options.trustBundle.x509Authorities();
+  const trustBundle = options.trustBundle;
+  if (trustBundle === undefined) return insecureBootstrapOptions(host, options);
+  const roots = trustBundle.x509Authorities();
   if (roots.length === 0) throw new AgentError('ERR_AGENT_SERVER_NOT_TRUSTED', `the trust bundle of "${options.trustDomain.name}" has no X.509 authorities`);
   const svid = options.svid();
   return {
@@ -79,12 +86,29 @@ export function serverTlsConnectionOptions(host: string, options: ServerTlsOptio
     ...(isIP(host) === 0 ? { servername: host } : {}),
     checkServerIdentity: (_hostname, cert) => {
       try {
-        verifyServerChain(chainOf(cert), options);
+        verifyServerChain(chainOf(cert), { ...options, trustBundle });
         return undefined;
       } catch (err) {
         return err as Error;
       }
     },
+    ...(svid === undefined ? {} : clientCredentials(svid)),
+  };
+}
+
+/**
+ * Insecure bootstrap, as SPIRE's: the first connection does not verify the server (there is no
+ * trust bundle yet). The caller must verify what it gets: the agent manager accepts the agent
+ * SVID only if it verifies against the bundle from GetBundle, and every later connection
+ * verifies the server against that bundle.
+ */
+function insecureBootstrapOptions(host: string, options: ServerTlsOptions): ConnectionOptions {
+  const svid = options.svid();
+  return {
+    ALPNProtocols: ['h2'],
+    minVersion: 'TLSv1.2',
+    rejectUnauthorized: false,
+    ...(isIP(host) === 0 ? { servername: host } : {}),
     ...(svid === undefined ? {} : clientCredentials(svid)),
   };
 }

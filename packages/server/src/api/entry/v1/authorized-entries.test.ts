@@ -144,6 +144,7 @@ describe('Entry.SyncAuthorizedEntries', () => {
     for (const path of ['/e1', '/e2', '/e3', '/e4', '/e5']) mine.push(await createEntry(f, AGENT, path));
     const foreign = await createEntry(f, OTHER, '/foreign');
     const updated = await f.ds.updateEntry({ ...(mine[1] as RegistrationEntry), hint: 'v2' }, ['hint']);
+    mine[1] = updated; // ids are random UUIDs: the updated entry may sort anywhere
     const { entry, cache } = await agentSide(f, { pageSize: 2 });
     const sorted = [...mine].sort((a, b) => (a.id < b.id ? -1 : 1));
     const requests = requestQueue();
