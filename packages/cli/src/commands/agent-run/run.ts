@@ -4,42 +4,27 @@
  * the file is valid. The composition root of the agent: the only place that builds the real
  * logger and clock.
  */
-import { createLogger, HelpRequested, systemClock, type ManagedLogger } from '@tspire/common';
+import { createLogger, systemClock, type ManagedLogger } from '@tspire/common';
 import { config as agentConfig, startAgent } from '@tspire/agent';
 import type { CliCommand } from '../../agent-cli/command.js';
 import type { ResolvedAgentDeps } from '../../agent-cli/deps.js';
+import { errorMessage, parseRunFlags } from '../run-flags.js';
 
 const { agentFlags, loadAgentConfig, validateAgentConfig } = agentConfig;
 
-function parseFlags(args: readonly string[], deps: ResolvedAgentDeps) {
-  try {
-    return agentFlags.parse(args);
-  } catch (err) {
-    if (err instanceof HelpRequested) {
-      deps.stderr.write(agentFlags.usage());
-      return 0;
-    }
-    deps.stderr.write(`${message(err)}\n${agentFlags.usage()}`);
-    return 1;
-  }
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 export function agentRunCommand(deps: ResolvedAgentDeps): CliCommand {
   return {
     synopsis: 'Runs the agent',
     help: () => `Usage of agent run:\n${agentFlags.usage()}`,
     async run(args) {
-      const flags = parseFlags(args, deps);
+      const flags = parseRunFlags(agentFlags, args, deps.stderr);
       if (typeof flags === 'number') return flags;
       let loaded;
       try {
         loaded = loadAgentConfig({ flags, env: deps.env });
       } catch (err) {
-        deps.stderr.write(`${message(err)}\n`);
+        deps.stderr.write(`${errorMessage(err)}\n`);
         return 1;
       }
       const { config, warnings } = loaded;
@@ -47,7 +32,7 @@ export function agentRunCommand(deps: ResolvedAgentDeps): CliCommand {
       try {
         logger = createLogger({ level: config.logLevel, format: config.logFormat, ...(config.logFile ? { file: config.logFile } : {}) });
       } catch (err) {
-        deps.stderr.write(`${message(err)}\n`);
+        deps.stderr.write(`${errorMessage(err)}\n`);
         return 1;
       }
       for (const warning of warnings) logger.warn(warning);
@@ -57,9 +42,9 @@ export function agentRunCommand(deps: ResolvedAgentDeps): CliCommand {
       try {
         agent = await startAgent(config, { logger, clock: systemClock, onFatal: (err) => fatal?.(err), agentVersion: deps.version });
       } catch (err) {
-        logger.error('Agent crashed', { error: message(err) });
+        logger.error('Agent crashed', { error: errorMessage(err) });
         logger.close();
-        deps.stderr.write(`${message(err)}\n`);
+        deps.stderr.write(`${errorMessage(err)}\n`);
         return 1;
       }
       logger.info('Agent started', { trust_domain: config.trustDomain.name, agent_id: redactToken(agent.manager.agentSpiffeId ?? '') });
@@ -95,7 +80,7 @@ export function agentValidateCommand(deps: ResolvedAgentDeps): CliCommand {
     synopsis: 'Validates a SPIRE agent configuration file',
     help: () => `Usage of agent validate:\n${agentFlags.usage()}`,
     async run(args) {
-      const flags = parseFlags(args, deps);
+      const flags = parseRunFlags(agentFlags, args, deps.stderr);
       if (typeof flags === 'number') return flags;
       const result = validateAgentConfig({ flags, env: deps.env });
       if (!result.valid) {

@@ -3,43 +3,27 @@
  * file), then start the server until SIGINT/SIGTERM, or just report whether the file is valid.
  * This is the composition root: the only place that builds the real logger and clock.
  */
-import { createLogger, HelpRequested, systemClock, type ManagedLogger } from '@tspire/common';
+import { createLogger, systemClock, type ManagedLogger } from '@tspire/common';
 import { config as serverConfig, serverOptionsFromConfig, startServer } from '@tspire/server';
 import type { CliCommand } from '../../server-cli/command.js';
 import type { ResolvedDeps } from '../../server-cli/deps.js';
+import { errorMessage, parseRunFlags } from '../run-flags.js';
 
 const { loadServerConfig, serverFlags } = serverConfig;
 
-/** Parses the flags; returns an exit code when the command must end now (help, bad flag). */
-function parseFlags(args: readonly string[], deps: ResolvedDeps) {
-  try {
-    return serverFlags.parse(args);
-  } catch (err) {
-    if (err instanceof HelpRequested) {
-      deps.stderr.write(serverFlags.usage());
-      return 0;
-    }
-    deps.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${serverFlags.usage()}`);
-    return 1;
-  }
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 export function runCommand(deps: ResolvedDeps): CliCommand {
   return {
     synopsis: 'Runs the server',
     help: () => `Usage of server run:\n${serverFlags.usage()}`,
     async run(args) {
-      const flags = parseFlags(args, deps);
+      const flags = parseRunFlags(serverFlags, args, deps.stderr);
       if (typeof flags === 'number') return flags;
       let loaded;
       try {
         loaded = loadServerConfig({ flags, env: deps.env });
       } catch (err) {
-        deps.stderr.write(`${message(err)}\n`);
+        deps.stderr.write(`${errorMessage(err)}\n`);
         return 1;
       }
       const { config, warnings } = loaded;
@@ -51,7 +35,7 @@ export function runCommand(deps: ResolvedDeps): CliCommand {
           ...(config.logFile ? { file: config.logFile } : {}),
         });
       } catch (err) {
-        deps.stderr.write(`${message(err)}\n`);
+        deps.stderr.write(`${errorMessage(err)}\n`);
         return 1;
       }
       for (const warning of warnings) logger.warn(warning);
@@ -59,9 +43,9 @@ export function runCommand(deps: ResolvedDeps): CliCommand {
       try {
         server = await startServer(serverOptionsFromConfig(config, { logger, clock: systemClock }));
       } catch (err) {
-        logger.error('Server crashed', { error: message(err) });
+        logger.error('Server crashed', { error: errorMessage(err) });
         logger.close();
-        deps.stderr.write(`${message(err)}\n`);
+        deps.stderr.write(`${errorMessage(err)}\n`);
         return 1;
       }
       logger.info('Server started', { trust_domain: config.trustDomain.name, data_dir: config.dataDir });
@@ -85,12 +69,12 @@ export function validateCommand(deps: ResolvedDeps): CliCommand {
     synopsis: 'Validates a SPIRE server configuration file',
     help: () => `Usage of server validate:\n${serverFlags.usage()}`,
     async run(args) {
-      const flags = parseFlags(args, deps);
+      const flags = parseRunFlags(serverFlags, args, deps.stderr);
       if (typeof flags === 'number') return flags;
       try {
         loadServerConfig({ flags, env: deps.env });
       } catch (err) {
-        deps.stderr.write(`SPIRE server configuration file is invalid: ${message(err)}\n`);
+        deps.stderr.write(`SPIRE server configuration file is invalid: ${errorMessage(err)}\n`);
         return 1;
       }
       deps.stdout.write('SPIRE server configuration file is valid.\n');
