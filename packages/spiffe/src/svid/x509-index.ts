@@ -9,3 +9,4 @@ export {
   type BasicConstraints,
 } from './x509-cert-info.js';
 export { HANDLED_CRITICAL_EXTENSIONS, MAX_PATH_LENGTH, MAX_SIGNATURE_CHECKS } from './x509-path.js';
+export type { X509SvidSource, JwtSvidSource } from './source.js';
