@@ -3,6 +3,7 @@
  * are caught) and their validation into typed configs. Plugin names per type are listed in
  * SUPPORTED_PLUGINS; anything else is refused with the supported names.
  */
+import type { PluginDataInput } from '@tspire/common';
 import type { Decoded, PlainObject, Schema } from '@tspire/common';
 import { x509PopAgentConfigSchema } from '../attestor/node/x509pop.js';
 import { IGNORED, absolutePath, fail } from './raw.js';
@@ -48,15 +49,7 @@ export const UNSUPPORTED_PLUGIN_TYPES = ['SVIDStore'] as const;
 
 export const DEFAULT_DOCKER_SOCKET = 'unix:///var/run/docker.sock';
 
-/** What each builder gets: decoded plugin_data, the raw block (for positions), where it is. */
-export interface PluginDataInput<S extends Schema> {
-  data: Decoded<S>;
-  raw: PlainObject;
-  /** e.g. `plugins.KeyManager.disk.plugin_data`. */
-  path: string;
-  cwd: string;
-  warnings: string[];
-}
+export type { PluginDataInput };
 
 function required(input: PluginDataInput<Schema>, key: string, value: string | undefined): string {
   if (value === undefined || value.trim() === '') fail(`${input.path}.${key}`, 'must be configured', input.raw, key);

@@ -1,12 +1,12 @@
 /**
- * The smaller sections: `agent.sds {}`, `agent.experimental {}`, `health_checks {}` and
- * `telemetry {}`. Documented SPIRE keys tspire does not act on are accepted and reported as
+ * The smaller agent sections: `agent.sds {}` and `agent.experimental {}` (`health_checks {}` and
+ * `telemetry {}` are shared with the server, in @tspire/common). Documented SPIRE keys tspire does not act on are accepted and reported as
  * warnings, except where ignoring them would weaken security (those fail).
  */
 import { ConfigError, formatGoDuration, type Decoded } from '@tspire/common';
-import { IGNORED, checkPort } from './raw.js';
-import type { experimentalSchema, healthChecksSchema, sdsSchema, telemetrySchema } from './schema.js';
-import type { ExperimentalConfig, HealthChecksConfig, PrometheusConfig, SdsConfig, TelemetryConfig } from './types.js';
+import { IGNORED } from './raw.js';
+import type { experimentalSchema, sdsSchema } from './schema.js';
+import type { ExperimentalConfig, SdsConfig } from './types.js';
 
 const SECOND_MS = 1000;
 
@@ -62,49 +62,3 @@ export function buildExperimental(section: Decoded<typeof experimentalSchema> | 
   return { syncInterval };
 }
 
-export function buildHealthChecks(section: Decoded<typeof healthChecksSchema> | undefined): HealthChecksConfig {
-  const s = section ?? {};
-  const portText = s.bind_port ?? '80';
-  if (!/^\d+$/.test(portText)) throw new ConfigError('health_checks.bind_port', `expected a port number, got ${JSON.stringify(portText)}`);
-  const config: HealthChecksConfig = {
-    listenerEnabled: s.listener_enabled ?? false,
-    bindAddress: s.bind_address ?? 'localhost',
-    bindPort: checkPort(Number(portText), 'health_checks.bind_port'),
-    livePath: s.live_path ?? '/live',
-    readyPath: s.ready_path ?? '/ready',
-  };
-  for (const [key, value] of [['live_path', config.livePath], ['ready_path', config.readyPath]] as const) {
-    if (!value.startsWith('/')) throw new ConfigError(`health_checks.${key}`, `must start with "/", got ${JSON.stringify(value)}`);
-  }
-  return config;
-}
-
-export function buildTelemetry(section: Decoded<typeof telemetrySchema> | undefined, warnings: string[]): TelemetryConfig {
-  const s = section ?? {};
-  const config: TelemetryConfig = {
-    metricPrefix: s.MetricPrefix ?? 'spire_agent',
-    enableTrustDomainLabel: s.EnableTrustDomainLabel ?? false,
-    enableHostnameLabel: s.EnableHostnameLabel ?? true,
-    allowedPrefixes: s.AllowedPrefixes ?? [],
-    blockedPrefixes: s.BlockedPrefixes ?? [],
-    allowedLabels: s.AllowedLabels ?? [],
-    blockedLabels: s.BlockedLabels ?? [],
-  };
-  if (s.Prometheus !== undefined) {
-    const { host, port, tls } = s.Prometheus;
-    if (port === undefined) throw new ConfigError('telemetry.Prometheus.port', 'must be configured');
-    const prometheus: PrometheusConfig = { host: host ?? 'localhost', port: checkPort(port, 'telemetry.Prometheus.port') };
-    if (tls !== undefined) {
-      prometheus.tls = { useSpireSvid: tls.use_spire_svid ?? false, authorizedSpiffeIds: tls.authorized_spiffe_ids ?? [] };
-      if (tls.cert_file !== undefined) prometheus.tls.certFile = tls.cert_file;
-      if (tls.key_file !== undefined) prometheus.tls.keyFile = tls.key_file;
-      if (tls.client_ca_file !== undefined) prometheus.tls.clientCaFile = tls.client_ca_file;
-    }
-    config.prometheus = prometheus;
-  }
-  for (const sink of ['DogStatsd', 'Statsd', 'M3'] as const) {
-    if ((s[sink] ?? []).length > 0) warnings.push(`telemetry.${sink}: ${IGNORED} (only Prometheus is)`);
-  }
-  if (s.InMem !== undefined && s.InMem.enabled !== false) warnings.push(`telemetry.InMem: ${IGNORED}`);
-  return config;
-}

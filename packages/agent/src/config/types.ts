@@ -4,9 +4,12 @@
  * milliseconds, ports numbers, file paths absolute (relative ones are resolved against the
  * working directory, as SPIRE resolves them).
  */
+import type { HealthChecksConfig, TelemetryConfig } from '@tspire/common';
 import type { LogFormat, LogLevel } from '@tspire/common';
 import type { SpiffeId, TrustDomain } from '@tspire/spiffe';
 import type { CsrKeyType } from '../client/csr.js';
+
+export type { HealthChecksConfig, PrometheusConfig, TelemetryConfig } from '@tspire/common';
 
 export type TrustBundleFormat = 'pem' | 'spiffe';
 
@@ -69,37 +72,6 @@ export interface AgentPluginsConfig {
   keyManager: AgentKeyManagerConfig;
   /** At least one, in the order written. */
   workloadAttestors: WorkloadAttestorConfig[];
-}
-
-export interface HealthChecksConfig {
-  listenerEnabled: boolean;
-  bindAddress: string;
-  bindPort: number;
-  livePath: string;
-  readyPath: string;
-}
-
-export interface PrometheusConfig {
-  host: string;
-  port: number;
-  tls?: {
-    certFile?: string;
-    keyFile?: string;
-    clientCaFile?: string;
-    useSpireSvid: boolean;
-    authorizedSpiffeIds: string[];
-  };
-}
-
-export interface TelemetryConfig {
-  prometheus?: PrometheusConfig;
-  metricPrefix: string;
-  enableTrustDomainLabel: boolean;
-  enableHostnameLabel: boolean;
-  allowedPrefixes: string[];
-  blockedPrefixes: string[];
-  allowedLabels: string[];
-  blockedLabels: string[];
 }
 
 export interface AgentConfig {

@@ -17,3 +17,4 @@ export {
   type ScalarKind,
   type Schema,
 } from './schema.js';
+export * from './daemon/index.js';

@@ -3,6 +3,7 @@
  * caught) and their validation into typed configs. Plugin names per type are listed in
  * SUPPORTED_PLUGINS; anything else is refused with the supported names.
  */
+import type { PluginDataInput } from '@tspire/common';
 import { ConfigError, type Decoded, type PlainObject, type Schema } from '@tspire/common';
 import { absolutePath, fail, isPlainObject } from './raw.js';
 import type {
@@ -54,15 +55,7 @@ export const SUPPORTED_PLUGINS: Readonly<Record<string, Readonly<Record<string, 
 /** SPIRE server plugin types tspire does not implement at all. */
 export const UNSUPPORTED_PLUGIN_TYPES = ['Notifier', 'BundlePublisher', 'CredentialComposer'] as const;
 
-/** What each builder gets: decoded plugin_data, the raw block (for positions), where it is. */
-export interface PluginDataInput<S extends Schema> {
-  data: Decoded<S>;
-  raw: PlainObject;
-  /** e.g. `plugins.DataStore.sql.plugin_data`. */
-  path: string;
-  cwd: string;
-  warnings: string[];
-}
+export type { PluginDataInput };
 
 function required(input: PluginDataInput<Schema>, key: string, value: string | undefined): string {
   if (value === undefined || value.trim() === '') fail(`${input.path}.${key}`, 'must be configured', input.raw, key);

@@ -3,7 +3,9 @@
  * accepted (some only to be reported as ignored); a key not listed fails start-up with
  * "unknown configuration detected", as SPIRE does.
  */
-import { block, blockList, labelledBlocks, mapOf, type Schema } from '@tspire/common';
+import { block, healthChecksSchema, labelledBlocks, mapOf, pluginSchema, telemetrySchema, type Schema } from '@tspire/common';
+
+export { healthChecksSchema, pluginSchema, telemetrySchema };
 
 const acmeSchema = {
   domain_name: 'string',
@@ -83,49 +85,6 @@ export const serverSectionSchema = {
   profiling_freq: 'int',
   profiling_names: 'stringList',
   experimental: block(experimentalSchema),
-} as const satisfies Schema;
-
-/** Keys every plugin block may have; plugin_data is decoded per plugin (see plugin-data.ts). */
-export const pluginSchema = {
-  plugin_cmd: 'string',
-  plugin_args: 'any',
-  plugin_checksum: 'string',
-  plugin_data: 'any',
-  plugin_data_file: 'string',
-  enabled: 'bool',
-} as const satisfies Schema;
-
-export const healthChecksSchema = {
-  listener_enabled: 'bool',
-  bind_address: 'string',
-  bind_port: 'string',
-  live_path: 'string',
-  ready_path: 'string',
-} as const satisfies Schema;
-
-export const telemetrySchema = {
-  Prometheus: block({
-    host: 'string',
-    port: 'int',
-    tls: block({
-      cert_file: 'string',
-      key_file: 'string',
-      client_ca_file: 'string',
-      use_spire_svid: 'bool',
-      authorized_spiffe_ids: 'stringList',
-    }),
-  }),
-  DogStatsd: blockList({ address: 'string' }),
-  Statsd: blockList({ address: 'string' }),
-  M3: blockList({ address: 'string', env: 'string' }),
-  InMem: block({ enabled: 'bool' }),
-  MetricPrefix: 'string',
-  EnableTrustDomainLabel: 'bool',
-  EnableHostnameLabel: 'bool',
-  AllowedPrefixes: 'stringList',
-  BlockedPrefixes: 'stringList',
-  AllowedLabels: 'stringList',
-  BlockedLabels: 'stringList',
 } as const satisfies Schema;
 
 export const serverConfigSchema = {

@@ -3,8 +3,11 @@
  * server.conf, applying flags and defaults, and validating. Durations are milliseconds, ports
  * numbers, file paths absolute (relative ones are resolved against the working directory).
  */
+import type { HealthChecksConfig, TelemetryConfig } from '@tspire/common';
 import type { LogFormat, LogLevel } from '@tspire/common';
 import type { SpiffeId, TrustDomain } from '@tspire/spiffe';
+
+export type { HealthChecksConfig, PrometheusConfig, TelemetryConfig } from '@tspire/common';
 
 export const KEY_TYPES = ['rsa-2048', 'rsa-4096', 'ec-p256', 'ec-p384'] as const;
 export type ConfigKeyType = (typeof KEY_TYPES)[number];
@@ -105,37 +108,6 @@ export interface PluginsConfig {
   keyManager: KeyManagerConfig;
   nodeAttestors: NodeAttestorConfig[];
   upstreamAuthority?: DiskUpstreamAuthorityConfig;
-}
-
-export interface HealthChecksConfig {
-  listenerEnabled: boolean;
-  bindAddress: string;
-  bindPort: number;
-  livePath: string;
-  readyPath: string;
-}
-
-export interface PrometheusConfig {
-  host: string;
-  port: number;
-  tls?: {
-    certFile?: string;
-    keyFile?: string;
-    clientCaFile?: string;
-    useSpireSvid: boolean;
-    authorizedSpiffeIds: string[];
-  };
-}
-
-export interface TelemetryConfig {
-  prometheus?: PrometheusConfig;
-  metricPrefix: string;
-  enableTrustDomainLabel: boolean;
-  enableHostnameLabel: boolean;
-  allowedPrefixes: string[];
-  blockedPrefixes: string[];
-  allowedLabels: string[];
-  blockedLabels: string[];
 }
 
 export interface ServerConfig {

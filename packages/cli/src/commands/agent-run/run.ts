@@ -4,11 +4,11 @@
  * the file is valid. The composition root of the agent: the only place that builds the real
  * logger and clock.
  */
-import { createLogger, systemClock, type ManagedLogger } from '@tspire/common';
+import { systemClock } from '@tspire/common';
 import { config as agentConfig, startAgent } from '@tspire/agent';
 import type { CliCommand } from '../../agent-cli/command.js';
 import type { ResolvedAgentDeps } from '../../agent-cli/deps.js';
-import { errorMessage, parseRunFlags } from '../run-flags.js';
+import { errorMessage, loadConfigAndLogger, parseRunFlags } from '../run-flags.js';
 
 const { agentFlags, loadAgentConfig, validateAgentConfig } = agentConfig;
 
@@ -20,22 +20,9 @@ export function agentRunCommand(deps: ResolvedAgentDeps): CliCommand {
     async run(args) {
       const flags = parseRunFlags(agentFlags, args, deps.stderr);
       if (typeof flags === 'number') return flags;
-      let loaded;
-      try {
-        loaded = loadAgentConfig({ flags, env: deps.env });
-      } catch (err) {
-        deps.stderr.write(`${errorMessage(err)}\n`);
-        return 1;
-      }
-      const { config, warnings } = loaded;
-      let logger: ManagedLogger;
-      try {
-        logger = createLogger({ level: config.logLevel, format: config.logFormat, ...(config.logFile ? { file: config.logFile } : {}) });
-      } catch (err) {
-        deps.stderr.write(`${errorMessage(err)}\n`);
-        return 1;
-      }
-      for (const warning of warnings) logger.warn(warning);
+      const loaded = loadConfigAndLogger(() => loadAgentConfig({ flags, env: deps.env }), deps.stderr);
+      if (typeof loaded === 'number') return loaded;
+      const { config, logger } = loaded;
       let fatal: ((err: Error) => void) | undefined;
       const fatalError = new Promise<Error>((resolve) => { fatal = resolve; });
       let agent;

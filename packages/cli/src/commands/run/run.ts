@@ -3,11 +3,11 @@
  * file), then start the server until SIGINT/SIGTERM, or just report whether the file is valid.
  * This is the composition root: the only place that builds the real logger and clock.
  */
-import { createLogger, systemClock, type ManagedLogger } from '@tspire/common';
+import { systemClock } from '@tspire/common';
 import { config as serverConfig, serverOptionsFromConfig, startServer } from '@tspire/server';
 import type { CliCommand } from '../../server-cli/command.js';
 import type { ResolvedDeps } from '../../server-cli/deps.js';
-import { errorMessage, parseRunFlags } from '../run-flags.js';
+import { errorMessage, loadConfigAndLogger, parseRunFlags } from '../run-flags.js';
 
 const { loadServerConfig, serverFlags } = serverConfig;
 
@@ -19,26 +19,9 @@ export function runCommand(deps: ResolvedDeps): CliCommand {
     async run(args) {
       const flags = parseRunFlags(serverFlags, args, deps.stderr);
       if (typeof flags === 'number') return flags;
-      let loaded;
-      try {
-        loaded = loadServerConfig({ flags, env: deps.env });
-      } catch (err) {
-        deps.stderr.write(`${errorMessage(err)}\n`);
-        return 1;
-      }
-      const { config, warnings } = loaded;
-      let logger: ManagedLogger;
-      try {
-        logger = createLogger({
-          level: config.logLevel,
-          format: config.logFormat,
-          ...(config.logFile ? { file: config.logFile } : {}),
-        });
-      } catch (err) {
-        deps.stderr.write(`${errorMessage(err)}\n`);
-        return 1;
-      }
-      for (const warning of warnings) logger.warn(warning);
+      const loaded = loadConfigAndLogger(() => loadServerConfig({ flags, env: deps.env }), deps.stderr);
+      if (typeof loaded === 'number') return loaded;
+      const { config, logger } = loaded;
       let server;
       try {
         server = await startServer(serverOptionsFromConfig(config, { logger, clock: systemClock }));
