@@ -63,6 +63,8 @@ export interface FakeServer {
   /** agent ID -> whether banned */
   agents: Map<string, { banned: boolean }>;
   entries: types.Entry[];
+  /** GetFederatedBundle answers: trust domain name -> root certificate DER. */
+  federatedBundles: Map<string, Buffer>;
   close(): Promise<void>;
 }
 
@@ -70,7 +72,7 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
   const { pki } = options;
   const serverCert = options.serverCert ?? (await createServerCert(pki.ca));
   const fake: FakeServer = {
-    port: 0, calls: [], syncRequests: [], statuses: [], agents: new Map(), entries: options.entries ?? [],
+    port: 0, calls: [], syncRequests: [], statuses: [], agents: new Map(), entries: options.entries ?? [], federatedBundles: new Map(),
     close: async () => undefined,
   };
   const joinTokens = new Set(options.joinTokens ?? []);
@@ -140,6 +142,13 @@ export async function startFakeServer(options: FakeServerOptions): Promise<FakeS
         async getBundle() {
           fake.calls.push('GetBundle');
           return { trustDomain: TD.name, x509Authorities: [{ asn1: pki.ca.der }], sequenceNumber: 7n };
+        },
+        async getFederatedBundle(request, context) {
+          fake.calls.push('GetFederatedBundle');
+          requireAgent(context, '/spire.api.server.bundle.v1.Bundle/GetFederatedBundle');
+          const found = fake.federatedBundles.get(request.trustDomain);
+          if (found === undefined) throw new ConnectError('bundle not found', Code.NotFound);
+          return { trustDomain: request.trustDomain, x509Authorities: [{ asn1: new Uint8Array(found) }] };
         },
       });
       router.service(entryv1.Entry, {

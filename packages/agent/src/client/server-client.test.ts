@@ -96,6 +96,19 @@ describe('server client against a fake TLS server', () => {
       assert.deepEqual(fake.statuses, ['1.15.3']);
     });
 
+    it('gets a federated bundle as the agent; NotFound when the server has none', async () => {
+      fake.federatedBundles.set('other.org', pki.ca.der);
+      try {
+        const bundle = await client.getFederatedBundle('other.org');
+        assert.equal(bundle.trustDomain, 'other.org');
+        assert.deepEqual(Buffer.from(bundle.x509Authorities[0]!.asn1), pki.ca.der);
+        await assert.rejects(client.getFederatedBundle('missing.org'), (err: unknown) => err instanceof ConnectError && err.code === Code.NotFound);
+        await assert.rejects(connect().getFederatedBundle('other.org'), (err: unknown) => err instanceof ConnectError && err.code !== Code.NotFound);
+      } finally {
+        fake.federatedBundles.clear();
+      }
+    });
+
     it('renews the agent SVID for a new key', async () => {
       const key = await generateCsrKey();
       const svid = await client.renewAgent(createCsr(key));

@@ -70,6 +70,8 @@ export interface ServerClient {
   renewAgent(csrDer: Uint8Array): Promise<types.X509SVID>;
   /** BundleService.GetBundle: the trust domain's bundle. */
   getBundle(): Promise<types.Bundle>;
+  /** BundleService.GetFederatedBundle (agents may call it): another trust domain's bundle; NotFound when the server has none. */
+  getFederatedBundle(trustDomain: string): Promise<types.Bundle>;
   /** EntryService.GetAuthorizedEntries with the agent's output mask. */
   getAuthorizedEntries(): Promise<types.Entry[]>;
   /** EntryService.SyncAuthorizedEntries (paged, incremental); `cached` = entries the agent holds. */
@@ -123,6 +125,7 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
     },
     renewAgent: (csrDer) => translateErrors(async () => checkedSvid((await agent.renewAgent({ params: { csr: csrDer } })).svid, 'RenewAgent')),
     getBundle: () => translateErrors(() => bundle.getBundle({})),
+    getFederatedBundle: (trustDomainName) => translateErrors(() => bundle.getFederatedBundle({ trustDomain: trustDomainName })),
     getAuthorizedEntries: () => translateErrors(async () => (await entry.getAuthorizedEntries({ outputMask: AGENT_ENTRY_OUTPUT_MASK })).entries),
     syncAuthorizedEntries: (cached) =>
       translateErrors(() => syncAuthorizedEntries((requests, callOptions) => entry.syncAuthorizedEntries(requests, callOptions), cached)),

@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { types } from '@tspire/proto';
+import { encodePem } from '@tspire/spiffe';
 import { AGENT_STATE_FILE } from './agent-state.js';
 import { ManagerError } from './errors.js';
 import { fakeEntry } from './fake-server-client.test-helper.js';
@@ -66,6 +67,31 @@ describe('agent manager: bootstrap and persistence', () => {
     // The stored bundle (not insecure bootstrap) authenticates the server.
     assert.ok(f.fake.connections.at(-1)!.trustBundle?.hasX509Authority(f.fake.ca.cert));
     assert.equal(restarted.identities.matchingIdentities(UID_1000).identities[0]?.svid?.id.toString(), 'spiffe://example.org/web');
+  });
+
+  it('fetches trust_bundle_url only to bootstrap: a restart with stored data does not', async () => {
+    const fetched: string[] = [];
+    const fetchTrustBundle = async ({ url }: { url: string }) => {
+      fetched.push(url);
+      return new Uint8Array(Buffer.from(encodePem('CERTIFICATE', f.fake.ca.der)));
+    };
+    const trustBundle = { kind: 'url', url: 'https://bundles.example.org/ca.pem', format: 'pem' } as const;
+    await f.manager({ trustBundle, fetchTrustBundle }).start();
+    assert.deepEqual(fetched, ['https://bundles.example.org/ca.pem']);
+    assert.ok(f.fake.connections[0]!.trustBundle?.hasX509Authority(f.fake.ca.cert));
+    await f.manager({ trustBundle, fetchTrustBundle, joinToken: undefined }).start();
+    assert.equal(fetched.length, 1);
+  });
+
+  it('fails to bootstrap, naming the URL, when trust_bundle_url cannot be fetched', async () => {
+    const manager = f.manager({
+      trustBundle: { kind: 'url', url: 'https://bundles.example.org/ca.pem', format: 'pem' },
+      fetchTrustBundle: async () => {
+        throw new Error('unexpected status code 404');
+      },
+    });
+    await assert.rejects(manager.start(), (err: unknown) => err instanceof ManagerError && err.code === 'ERR_AGENT_BOOTSTRAP' && /trust_bundle_url "https:\/\/bundles.example.org\/ca.pem": unexpected status code 404/.test(err.message));
+    assert.equal(f.fake.attestations.length, 0);
   });
 
   it('refuses to start without a token once the stored SVID expired', async () => {

@@ -97,6 +97,28 @@ describe('agent manager: sync', () => {
     assert.equal(f.clock.nextDueMs()! - f.clock.nowMs(), 5_000);
   });
 
+  it('exposes the agent SVID chain, the last successful sync and the cache sizes (Debug.GetInfo)', async () => {
+    f.fake.entries.set('e1', fakeEntry('e1', '/web'));
+    const manager = f.manager();
+    const chain = (): readonly Uint8Array[] | undefined => manager.agentSvidChainDer;
+    assert.equal(chain(), undefined);
+    assert.equal(manager.lastSyncSuccessMs, undefined);
+    await manager.start();
+    assert.ok((chain()?.length ?? 0) >= 1);
+    const firstSync = f.clock.nowMs();
+    assert.equal(manager.lastSyncSuccessMs, firstSync);
+    assert.deepEqual([manager.identities.x509SvidCount, manager.identities.jwtSvidCount], [1, 0]);
+    const [web] = manager.identities.matchingIdentities(UID_1000).identities;
+    await manager.identities.fetchJwtSvid(web!, ['a'], new AbortController().signal);
+    assert.equal(manager.identities.jwtSvidCount, 1);
+    f.fake.down = true;
+    await f.tick(5_000, manager);
+    assert.equal(manager.lastSyncSuccessMs, firstSync);
+    f.fake.down = false;
+    await f.tick(10_000, manager);
+    assert.equal(manager.lastSyncSuccessMs, f.clock.nowMs());
+  });
+
   it('stops serving an SVID once it expired during an outage', async () => {
     f.fake.entries.set('e1', fakeEntry('e1', '/web'));
     const manager = f.manager();

@@ -11,6 +11,7 @@ import { SpiffeBundle, type TrustDomain } from '@tspire/spiffe';
 import type { AgentNodeAttestor } from '../attestor/node/node-attestor.js';
 import { generateCsrKey, type CsrKeyType } from '../client/csr.js';
 import type { ServerClient } from '../client/server-client.js';
+import type { TrustBundleFetcher } from '../client/trust-bundle-fetch.js';
 import type { TrustBundleSource } from '../config/types.js';
 import type { WorkloadIdentitySource } from '../endpoints/workload/identity-source.js';
 import { agentStateStore, type AgentStateStore } from './agent-state.js';
@@ -46,6 +47,8 @@ export interface AgentManagerOptions {
   logger?: Logger;
   stateStore?: AgentStateStore;
   readFile?: (path: string) => Promise<Uint8Array>;
+  /** GETs trust_bundle_url on first start; default HTTPS with the default roots. */
+  fetchTrustBundle?: TrustBundleFetcher;
   generateKey?: (keyType: CsrKeyType) => Promise<KeyObject>;
 }
 
@@ -57,6 +60,10 @@ export interface AgentManager {
   readonly status: AgentManagerStatus;
   /** The agent's SPIFFE ID once bootstrapped. */
   readonly agentSpiffeId: string | undefined;
+  /** The agent SVID's certificate chain (leaf first, DER) once bootstrapped: read-only, for Debug.GetInfo. */
+  readonly agentSvidChainDer: readonly Uint8Array[] | undefined;
+  /** When (ms) a sync with the server last succeeded; undefined before the first. */
+  readonly lastSyncSuccessMs: number | undefined;
   /** Bootstraps (stored SVID or attestation), posts status, runs the first sync; rejects on bootstrap failure or ban. */
   start(): Promise<void>;
   /** Stops the loop, waits for a cycle in flight, closes the server connection. */
@@ -95,6 +102,7 @@ class AgentManagerImpl implements AgentManager {
   /** The last logged loop state ('ok' or an error description): log only on change. */
   #loopState = 'ok';
   #mintRequested = false;
+  #lastSyncSuccessMs: number | undefined;
 
   constructor(private readonly options: AgentManagerOptions) {
     this.#clock = options.clock ?? systemClock;
@@ -144,11 +152,21 @@ class AgentManagerImpl implements AgentManager {
     return this.#agentSvid.identity?.spiffeId;
   }
 
+  get agentSvidChainDer(): readonly Uint8Array[] | undefined {
+    return this.#agentSvid.identity?.chainDer;
+  }
+
+  get lastSyncSuccessMs(): number | undefined {
+    return this.#lastSyncSuccessMs;
+  }
+
   async start(): Promise<void> {
     if (this.#status !== 'new') throw new Error(`the agent manager cannot start: it is ${this.#status}`);
     this.#status = 'running';
     try {
-      const { attested, bundle } = await this.#agentSvid.bootstrap(() => loadBootstrapBundle(this.options.trustDomain, this.options.trustBundle, this.options.readFile));
+      const { readFile, fetchTrustBundle } = this.options;
+      const bootstrapDeps = { ...(readFile ? { readFile } : {}), ...(fetchTrustBundle ? { fetchTrustBundle } : {}) };
+      const { attested, bundle } = await this.#agentSvid.bootstrap(() => loadBootstrapBundle(this.options.trustDomain, this.options.trustBundle, bootstrapDeps));
       if (bundle !== undefined) this.identities.update((writer) => writer.setBundle(bundle));
       this.#logger.info(attested ? 'Node attestation was successful' : 'Reusing the stored agent SVID', { spiffe_id: loggableAgentId(this.agentSpiffeId), reattestable: this.#agentSvid.identity?.reattestable });
       this.#connect();
@@ -195,6 +213,7 @@ class AgentManagerImpl implements AgentManager {
   async #runCycle(): Promise<void> {
     try {
       await this.#cycleOnce();
+      this.#lastSyncSuccessMs = this.#clock.nowMs();
       this.#failures = 0;
       this.#setLoopState('ok');
     } catch (err) {

@@ -24,17 +24,41 @@ const isBootstrapError = (pattern: RegExp) => (err: unknown) => err instanceof M
 
 describe('loadBootstrapBundle', () => {
   it('reads a PEM or SPIFFE bundle from trust_bundle_path; insecure gives none', async () => {
-    const pem = await loadBootstrapBundle(TD, { kind: 'path', path: '/b', format: 'pem' }, files(encodePem('CERTIFICATE', ca.der)));
+    const pem = await loadBootstrapBundle(TD, { kind: 'path', path: '/b', format: 'pem' }, { readFile: files(encodePem('CERTIFICATE', ca.der)) });
     assert.ok(pem?.hasX509Authority(ca.cert));
     const spiffe = new SpiffeBundle(TD, { x509Authorities: [ca.cert] }).marshal();
-    assert.ok((await loadBootstrapBundle(TD, { kind: 'path', path: '/b', format: 'spiffe' }, files(spiffe)))?.hasX509Authority(ca.cert));
+    assert.ok((await loadBootstrapBundle(TD, { kind: 'path', path: '/b', format: 'spiffe' }, { readFile: files(spiffe) }))?.hasX509Authority(ca.cert));
     assert.equal(await loadBootstrapBundle(TD, { kind: 'insecure' }), undefined);
   });
 
   it('names what is wrong', async () => {
-    await assert.rejects(loadBootstrapBundle(TD, { kind: 'path', path: '/missing', format: 'pem' }, files('')), isBootstrapError(/cannot read trust_bundle_path \/missing/));
-    await assert.rejects(loadBootstrapBundle(TD, { kind: 'path', path: '/b', format: 'spiffe' }, files('not json')), isBootstrapError(/not a valid spiffe bundle/));
-    await assert.rejects(loadBootstrapBundle(TD, { kind: 'url', url: 'https://x/b', format: 'pem' }), isBootstrapError(/trust_bundle_url/));
+    await assert.rejects(loadBootstrapBundle(TD, { kind: 'path', path: '/missing', format: 'pem' }, { readFile: files('') }), isBootstrapError(/cannot read trust_bundle_path \/missing/));
+    await assert.rejects(loadBootstrapBundle(TD, { kind: 'path', path: '/b', format: 'spiffe' }, { readFile: files('not json') }), isBootstrapError(/not a valid spiffe bundle/));
+  });
+
+  it('fetches trust_bundle_url (through the socket when given) in either format', async () => {
+    const asked: unknown[] = [];
+    const serve = (body: string) => async (request: { url: string; unixSocket?: string | undefined }) => {
+      asked.push(request);
+      return new Uint8Array(Buffer.from(body));
+    };
+    const pem = await loadBootstrapBundle(TD, { kind: 'url', url: 'https://b/ca.pem', format: 'pem' }, { fetchTrustBundle: serve(encodePem('CERTIFICATE', ca.der)) });
+    assert.ok(pem?.hasX509Authority(ca.cert));
+    const spiffe = new SpiffeBundle(TD, { x509Authorities: [ca.cert] }).marshal();
+    const viaSocket = await loadBootstrapBundle(TD, { kind: 'url', url: 'http://b/ca.json', format: 'spiffe', unixSocket: '/run/b.sock' }, { fetchTrustBundle: serve(spiffe) });
+    assert.ok(viaSocket?.hasX509Authority(ca.cert));
+    assert.deepEqual(asked, [{ url: 'https://b/ca.pem' }, { url: 'http://b/ca.json', unixSocket: '/run/b.sock' }]);
+  });
+
+  it('names trust_bundle_url when the fetch fails or the body is not a bundle', async () => {
+    const url = { kind: 'url', url: 'https://b/ca.pem', format: 'pem' } as const;
+    const failing = async () => {
+      throw new Error('unexpected status code 503');
+    };
+    await assert.rejects(loadBootstrapBundle(TD, url, { fetchTrustBundle: failing }), isBootstrapError(/cannot fetch trust_bundle_url "https:\/\/b\/ca.pem": unexpected status code 503/));
+    const body = async () => new Uint8Array(Buffer.from('<html>'));
+    await assert.rejects(loadBootstrapBundle(TD, url, { fetchTrustBundle: body }), isBootstrapError(/trust_bundle_url "https:\/\/b\/ca.pem" (is not a valid pem bundle|holds no certificate)/));
+    await assert.rejects(loadBootstrapBundle(TD, { ...url, format: 'spiffe' }, { fetchTrustBundle: body }), isBootstrapError(/is not a valid spiffe bundle \(trust_bundle_format\)/));
   });
 });
 

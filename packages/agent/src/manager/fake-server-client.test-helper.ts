@@ -23,6 +23,10 @@ export interface FakeServer {
   readonly entries: Map<string, types.Entry>;
   /** More X.509 authorities GetBundle returns (a CA being rotated in), DER. */
   readonly extraAuthorities: Buffer[];
+  /** GetFederatedBundle answers: trust domain name -> X.509 authorities (DER); absent = NotFound. */
+  readonly federatedBundles: Map<string, Buffer[]>;
+  /** GetFederatedBundle fails Internal for these trust domains. */
+  readonly federatedFailures: Set<string>;
   agentTtlMs: number;
   svidTtlMs: number;
   jwtTtlMs: number;
@@ -46,9 +50,10 @@ export interface FakeServer {
   count(method: string): number;
 }
 
-export function fakeEntry(id: string, path: string, selectors: string[] = ['uid:1000'], revisionNumber = 1n, jti = false): types.Entry {
+export function fakeEntry(id: string, path: string, selectors: string[] = ['uid:1000'], revisionNumber = 1n, jti = false, federatesWith: string[] = []): types.Entry {
   return create(types.EntrySchema, {
     id,
+    federatesWith,
     spiffeId: { trustDomain: TD.name, path },
     selectors: selectors.map((value) => ({ type: 'unix', value })),
     revisionNumber,
@@ -63,6 +68,8 @@ export async function createFakeServer(clock: FakeClock): Promise<FakeServer> {
     ca,
     entries: new Map(),
     extraAuthorities: [],
+    federatedBundles: new Map(),
+    federatedFailures: new Set(),
     agentTtlMs: 3_600_000,
     svidTtlMs: 3_600_000,
     jwtTtlMs: 300_000,
@@ -112,6 +119,13 @@ export async function createFakeServer(clock: FakeClock): Promise<FakeServer> {
         async getBundle() {
           gate('getBundle', false);
           return create(types.BundleSchema, { trustDomain: TD.name, x509Authorities: [ca.der, ...fake.extraAuthorities].map((der) => ({ asn1: new Uint8Array(der) })) });
+        },
+        async getFederatedBundle(trustDomain) {
+          gate('getFederatedBundle', true);
+          if (fake.federatedFailures.has(trustDomain)) throw new ConnectError('datastore unavailable', Code.Internal);
+          const authorities = fake.federatedBundles.get(trustDomain);
+          if (authorities === undefined) throw new ConnectError('bundle not found', Code.NotFound);
+          return create(types.BundleSchema, { trustDomain, x509Authorities: authorities.map((der) => ({ asn1: new Uint8Array(der) })) });
         },
         getAuthorizedEntries: () => Promise.reject(new Error('not used by the manager')),
         async syncAuthorizedEntries() {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { create } from '@bufbuild/protobuf';
 import { describe, it } from 'node:test';
 import { types } from '@tspire/proto';
-import { SpiffeBundle } from '@tspire/spiffe';
+import { SpiffeBundle, TrustDomain } from '@tspire/spiffe';
 import { fakeEntry, TD } from './fake-server-client.test-helper.js';
 import { IdentityCache, cachedEntryFrom, type CachedEntry } from './identity-cache.js';
 
@@ -56,6 +56,26 @@ describe('IdentityCache', () => {
     c.update((w) => w.setEntries([]));
     assert.equal(calls, 1);
     assert.equal(c.subscriberCount, 0);
+  });
+
+  it('setFederatedBundles replaces the set, notifying only on a change', () => {
+    const c = cache();
+    let calls = 0;
+    c.subscribe([{ type: 'unix', value: 'uid:1' }], () => calls++);
+    const other = () => new SpiffeBundle(TrustDomain.parse('other.org'));
+    const third = () => new SpiffeBundle(TrustDomain.parse('third.org'));
+    c.update((w) => w.setFederatedBundles([other(), third()]));
+    assert.equal(calls, 1);
+    c.update((w) => w.setFederatedBundles([third(), other()]));
+    assert.equal(calls, 1);
+    c.update((w) => w.setFederatedBundles([third()]));
+    assert.equal(calls, 2);
+    assert.deepEqual([...c.federatedBundles().keys()], ['third.org']);
+    assert.deepEqual(c.matchingIdentities([]).federatedBundles.map((b) => b.trustDomain.name), ['third.org']);
+    c.update((w) => w.setFederatedBundles([]));
+    c.update((w) => w.setFederatedBundles([]));
+    assert.equal(calls, 3);
+    assert.equal(c.federatedBundles().size, 0);
   });
 
   it('asks for SVIDs on demand when a subscriber matches an entry without one', () => {

@@ -88,6 +88,11 @@ export class IdentityCache implements WorkloadIdentitySource {
     return this.#bundle;
   }
 
+  /** The federated bundles held, by trust domain name. */
+  federatedBundles(): ReadonlyMap<string, SpiffeBundle> {
+    return this.#federatedBundles;
+  }
+
   entries(): ReadonlyMap<string, CachedEntry> {
     return this.#entries;
   }
@@ -124,6 +129,16 @@ export class IdentityCache implements WorkloadIdentitySource {
         if (bundle.equals(this.#federatedBundles.get(bundle.trustDomain.name))) return;
         this.#federatedBundles.set(bundle.trustDomain.name, bundle);
         changed = true;
+      },
+      setFederatedBundles: (bundles) => {
+        const names = new Set(bundles.map((bundle) => bundle.trustDomain.name));
+        for (const name of [...this.#federatedBundles.keys()]) {
+          if (!names.has(name)) {
+            this.#federatedBundles.delete(name);
+            changed = true;
+          }
+        }
+        for (const bundle of bundles) writer.setFederatedBundle(bundle);
       },
     };
     changes(writer);
@@ -173,6 +188,16 @@ export class IdentityCache implements WorkloadIdentitySource {
     return this.#lastUsed.get(entryId);
   }
 
+  /** X509-SVIDs held (Debug.GetInfo's cached_x509_svids_count). */
+  get x509SvidCount(): number {
+    return this.#svids.size;
+  }
+
+  /** JWT-SVIDs held (Debug.GetInfo's cached_jwt_svids_count). */
+  get jwtSvidCount(): number {
+    return this.#jwtCache.size;
+  }
+
   get subscriberCount(): number {
     return this.#subscriptions.size;
   }
@@ -210,4 +235,6 @@ export interface CacheWriter {
   deleteSvid(entryId: string): void;
   setBundle(bundle: SpiffeBundle): void;
   setFederatedBundle(bundle: SpiffeBundle): void;
+  /** Replaces every federated bundle: those not in `bundles` are dropped. */
+  setFederatedBundles(bundles: readonly SpiffeBundle[]): void;
 }

@@ -4,5 +4,6 @@ export { agentStateStore, AGENT_STATE_FILE, type AgentState, type AgentStateStor
 export { diskKeyManager, memoryKeyManager, AGENT_KEY_IDS, type AgentKeyId, type AgentKeyManager } from './key-manager.js';
 export { IdentityCache, type CachedEntry } from './identity-cache.js';
 export { ManagerError, managerErrorCodes, type ManagerErrorCode } from './errors.js';
-export { loadBootstrapBundle } from './trust-bundle.js';
+export { loadBootstrapBundle, type BootstrapBundleDeps } from './trust-bundle.js';
 export { agentManagerOptionsFromConfig, type AgentManagerDeps } from './options-from-config.js';
+export { createTrustBundleFetcher, type TrustBundleFetcher, type TrustBundleFetchRequest, type TrustBundleFetcherOptions } from '../client/trust-bundle-fetch.js';

@@ -10,7 +10,7 @@ import type { AgentManagerOptions } from './agent-manager.js';
 import type { ServerClientFactory } from './agent-svid.js';
 import { diskKeyManager, memoryKeyManager } from './key-manager.js';
 
-export type AgentManagerDeps = Pick<AgentManagerOptions, 'clock' | 'random' | 'logger' | 'onFatal' | 'agentVersion' | 'readFile' | 'stateStore' | 'generateKey'>;
+export type AgentManagerDeps = Pick<AgentManagerOptions, 'clock' | 'random' | 'logger' | 'onFatal' | 'agentVersion' | 'readFile' | 'fetchTrustBundle' | 'stateStore' | 'generateKey'>;
 
 /**
  * @example

@@ -4,27 +4,35 @@ import type { types } from '@tspire/proto';
 import { SpiffeBundle, type TrustDomain } from '@tspire/spiffe';
 import { AgentError } from '../errors.js';
 
+export interface ServerBundleOptions {
+  /** Names the call in errors; default GetBundle. */
+  rpc?: string;
+  /** Whether a bundle without X.509 authority is refused; default true (the own bundle). A federated bundle may hold JWT keys only. */
+  requireX509?: boolean;
+}
+
 /**
  * @example const bundle = spiffeBundleFromServer(td, await client.getBundle());
  * @throws AgentError ERR_AGENT_BAD_SERVER_RESPONSE for another trust domain, no X.509 authority or an unparsable key.
  */
-export function spiffeBundleFromServer(trustDomain: TrustDomain, bundle: types.Bundle): SpiffeBundle {
+export function spiffeBundleFromServer(trustDomain: TrustDomain, bundle: types.Bundle, options: ServerBundleOptions = {}): SpiffeBundle {
+  const rpc = options.rpc ?? 'GetBundle';
   if (bundle.trustDomain !== '' && bundle.trustDomain !== trustDomain.name) {
-    throw badBundle(`the bundle is for trust domain "${bundle.trustDomain}", not "${trustDomain.name}"`);
+    throw badBundle(rpc, `the bundle is for trust domain "${bundle.trustDomain}", not "${trustDomain.name}"`);
   }
-  if (bundle.x509Authorities.length === 0) throw badBundle('the bundle has no X.509 authority');
+  if (bundle.x509Authorities.length === 0 && (options.requireX509 ?? true)) throw badBundle(rpc, 'the bundle has no X.509 authority');
   const x509Authorities = bundle.x509Authorities.map((authority, i) => {
     try {
       return new X509Certificate(authority.asn1);
     } catch (err) {
-      throw badBundle(`X.509 authority ${i} is not a DER certificate`, err);
+      throw badBundle(rpc, `X.509 authority ${i} is not a DER certificate`, err);
     }
   });
   const jwtAuthorities: [string, KeyObject][] = bundle.jwtAuthorities.map((key) => {
     try {
       return [key.keyId, createPublicKey({ key: Buffer.from(key.publicKey), format: 'der', type: 'spki' })];
     } catch (err) {
-      throw badBundle(`JWT authority "${key.keyId}" is not a DER public key`, err);
+      throw badBundle(rpc, `JWT authority "${key.keyId}" is not a DER public key`, err);
     }
   });
   const init = { x509Authorities, jwtAuthorities, ...(bundle.refreshHint > 0n ? { refreshHint: Number(bundle.refreshHint) } : {}) };
@@ -33,6 +41,6 @@ export function spiffeBundleFromServer(trustDomain: TrustDomain, bundle: types.B
   return result;
 }
 
-function badBundle(message: string, cause?: unknown): AgentError {
-  return new AgentError('ERR_AGENT_BAD_SERVER_RESPONSE', `GetBundle: ${message}`, cause === undefined ? undefined : { cause });
+function badBundle(rpc: string, message: string, cause?: unknown): AgentError {
+  return new AgentError('ERR_AGENT_BAD_SERVER_RESPONSE', `${rpc}: ${message}`, cause === undefined ? undefined : { cause });
 }

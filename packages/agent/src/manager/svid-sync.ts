@@ -1,6 +1,7 @@
 /**
  * One sync cycle of the agent (spire-compat 3.5): SyncAuthorizedEntries (incremental, against the
- * entries held) → GetBundle → BatchNewX509SVID (≤ 500 per call) for the entries needing an SVID:
+ * entries held) → GetBundle → GetFederatedBundle for each trust domain the entries federate with
+ * (federated-bundles.ts) → BatchNewX509SVID (≤ 500 per call) for the entries needing an SVID:
  * new, revision or SPIFFE ID changed, or past their jittered half life. Every SVID gets a fresh
  * key and CSR. SVIDs of removed entries go with their entries. With more entries than
  * x509_svid_cache_max_size, only entries of connected workloads plus the most recently used
@@ -12,6 +13,7 @@ import type { types } from '@tspire/proto';
 import { X509Svid, type SpiffeBundle, type TrustDomain } from '@tspire/spiffe';
 import { createCsr, type CsrKeyType } from '../client/csr.js';
 import type { NewX509SvidParams, ServerClient } from '../client/server-client.js';
+import { FederatedBundleSync } from './federated-bundles.js';
 import { cachedEntryFrom, type CachedEntry, type IdentityCache } from './identity-cache.js';
 import { renewAtMs, validityMs } from './rotation.js';
 import { spiffeBundleFromServer } from './server-bundle.js';
@@ -36,6 +38,8 @@ export interface SyncSummary {
   minted: number;
   failed: number;
   bundle: SpiffeBundle;
+  /** Federated bundles held after the sync. */
+  federatedBundles: number;
 }
 
 interface SvidMeta {
@@ -48,24 +52,29 @@ export class SvidSynchronizer {
   #serverEntries: types.Entry[] = [];
   readonly #meta = new Map<string, SvidMeta>();
   readonly #logger: Logger;
+  readonly #federated: FederatedBundleSync;
 
   constructor(private readonly options: SvidSyncOptions) {
     this.#logger = options.logger ?? nullLogger;
+    this.#federated = new FederatedBundleSync({ trustDomain: options.trustDomain, logger: this.#logger });
   }
 
-  /** A full cycle: entries, bundle, SVIDs. Throws on a failed server call (cached data stays). */
+  /** A full cycle: entries, bundles, SVIDs. Throws on a failed server call (cached data stays). */
   async sync(client: ServerClient): Promise<SyncSummary> {
     const { entries } = await client.syncAuthorizedEntries(this.#serverEntries);
     const bundle = spiffeBundleFromServer(this.options.trustDomain, await client.getBundle());
-    this.#serverEntries = entries;
     const cached = entries.map(cachedEntryFrom).filter((entry): entry is CachedEntry => entry !== undefined);
+    const federated = await this.#federated.fetch(client, cached);
+    this.#serverEntries = entries;
+    // One update: an entry that starts federating arrives together with the bundle it needs.
     this.options.cache.update((writer) => {
       writer.setEntries(cached);
       writer.setBundle(bundle);
+      writer.setFederatedBundles(federated);
     });
     for (const id of [...this.#meta.keys()]) if (!this.options.cache.entries().has(id)) this.#meta.delete(id);
     const { minted, failed } = await this.mintSvids(client);
-    return { entries: cached.length, minted, failed, bundle };
+    return { entries: cached.length, minted, failed, bundle, federatedBundles: federated.length };
   }
 
   /** Mints the SVIDs that are missing or due and evicts those beyond the LRU bound. */

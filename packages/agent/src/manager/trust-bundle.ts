@@ -1,38 +1,50 @@
 /**
- * The bundle the agent trusts the server with on its first start (trust_bundle_path or
- * insecure_bootstrap). Later starts use the bundle kept in agent-data.json instead.
+ * The bundle the agent trusts the server with on its first start (trust_bundle_path,
+ * trust_bundle_url or insecure_bootstrap), in trust_bundle_format (PEM or SPIFFE bundle JSON).
+ * Later starts use the bundle kept in agent-data.json instead: the URL is fetched only then.
  */
 import { readFile as fsReadFile } from 'node:fs/promises';
 import { SpiffeBundle, X509Bundle, type TrustDomain } from '@tspire/spiffe';
-import type { TrustBundleSource } from '../config/types.js';
+import { createTrustBundleFetcher, type TrustBundleFetcher } from '../client/trust-bundle-fetch.js';
+import type { TrustBundleFormat, TrustBundleSource } from '../config/types.js';
 import { ManagerError } from './errors.js';
+
+export interface BootstrapBundleDeps {
+  readFile?: (path: string) => Promise<Uint8Array>;
+  /** GETs trust_bundle_url; default: HTTPS with the default roots. */
+  fetchTrustBundle?: TrustBundleFetcher;
+}
 
 /**
  * The bootstrap bundle; undefined for insecure_bootstrap (the first connection does not
  * authenticate the server; the agent then trusts what GetBundle returned).
- * @throws ManagerError ERR_AGENT_BOOTSTRAP when the file is unreadable, malformed or empty, or for a URL source.
+ * @example const bundle = await loadBootstrapBundle(td, { kind: 'url', url: 'https://b.example.org/ca.pem', format: 'pem' });
+ * @throws ManagerError ERR_AGENT_BOOTSTRAP naming the key when the file or URL is unreadable, malformed or empty.
  */
-export async function loadBootstrapBundle(
-  trustDomain: TrustDomain,
-  source: TrustBundleSource,
-  readFile: (path: string) => Promise<Uint8Array> = fsReadFile,
-): Promise<X509Bundle | undefined> {
+export async function loadBootstrapBundle(trustDomain: TrustDomain, source: TrustBundleSource, deps: BootstrapBundleDeps = {}): Promise<X509Bundle | undefined> {
   if (source.kind === 'insecure') return undefined;
-  if (source.kind === 'url') {
-    throw new ManagerError('ERR_AGENT_BOOTSTRAP', `trust_bundle_url ${JSON.stringify(source.url)} is not supported yet; use trust_bundle_path or insecure_bootstrap`);
-  }
+  const where = source.kind === 'path' ? `trust_bundle_path ${source.path}` : `trust_bundle_url ${JSON.stringify(source.url)}`;
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(source.path);
+    if (source.kind === 'path') {
+      bytes = await (deps.readFile ?? fsReadFile)(source.path);
+    } else {
+      const fetchBundle = deps.fetchTrustBundle ?? createTrustBundleFetcher();
+      bytes = await fetchBundle(source.unixSocket === undefined ? { url: source.url } : { url: source.url, unixSocket: source.unixSocket });
+    }
   } catch (err) {
-    throw new ManagerError('ERR_AGENT_BOOTSTRAP', `cannot read trust_bundle_path ${source.path}: ${(err as Error).message}`, { cause: err });
+    throw new ManagerError('ERR_AGENT_BOOTSTRAP', `cannot ${source.kind === 'path' ? 'read' : 'fetch'} ${where}: ${(err as Error).message}`, { cause: err });
   }
+  return parseBundle(trustDomain, bytes, source.format, where);
+}
+
+function parseBundle(trustDomain: TrustDomain, bytes: Uint8Array, format: TrustBundleFormat, where: string): X509Bundle {
   let bundle: X509Bundle;
   try {
-    bundle = source.format === 'spiffe' ? SpiffeBundle.parse(trustDomain, bytes).x509Bundle() : X509Bundle.parsePem(trustDomain, bytes);
+    bundle = format === 'spiffe' ? SpiffeBundle.parse(trustDomain, bytes).x509Bundle() : X509Bundle.parsePem(trustDomain, bytes);
   } catch (err) {
-    throw new ManagerError('ERR_AGENT_BOOTSTRAP', `trust_bundle_path ${source.path} is not a valid ${source.format} bundle: ${(err as Error).message}`, { cause: err });
+    throw new ManagerError('ERR_AGENT_BOOTSTRAP', `${where} is not a valid ${format} bundle (trust_bundle_format): ${(err as Error).message}`, { cause: err });
   }
-  if (bundle.empty) throw new ManagerError('ERR_AGENT_BOOTSTRAP', `trust_bundle_path ${source.path} holds no certificate`);
+  if (bundle.empty) throw new ManagerError('ERR_AGENT_BOOTSTRAP', `${where} holds no certificate`);
   return bundle;
 }
