@@ -18,6 +18,9 @@ const BODY = '-----BEGIN CERTIFICATE-----\nnot checked here\n-----END CERTIFICAT
 const routes: RequestListener = (req, res) => {
   if (req.url === '/bundle.pem') res.end(BODY);
   else if (req.url === '/big') res.end('x'.repeat(4096));
+  else if (req.url === '/moved') res.writeHead(302, { location: '/bundle.pem' }).end();
+  else if (req.url === '/loop') res.writeHead(301, { location: '/loop' }).end();
+  else if (req.url === '/downgrade') res.writeHead(307, { location: 'http://127.0.0.1:1/bundle.pem' }).end();
   else res.writeHead(404).end('no');
 };
 
@@ -70,6 +73,12 @@ describe('trust bundle fetcher', () => {
   it('accepts only a 200 answer within the size limit', async () => {
     await assert.rejects(withCa()({ url: `${base}/missing` }), /unexpected status code 404/);
     await assert.rejects(withCa()({ url: `${base}/big` }), /larger than 1024 bytes/);
+  });
+
+  it('follows https redirects (at most 10), never down to plain http', async () => {
+    assert.equal(Buffer.from(await withCa()({ url: `${base}/moved` })).toString(), BODY);
+    await assert.rejects(withCa()({ url: `${base}/loop` }), /stopped after 10 redirects/);
+    await assert.rejects(withCa()({ url: `${base}/downgrade` }), /refusing a redirect to "http:"/);
   });
 
   it('refuses plain http:// and other schemes without trust_bundle_unix_socket', async () => {
