@@ -4,7 +4,12 @@
  */
 import type { JwtBundleSet, JwtSvid, SpiffeId, X509BundleSet, X509Svid } from '@tspire/spiffe';
 
-/** What one FetchX509SVID message carries, parsed and checked. */
+/**
+ * What one FetchX509SVID message carries, parsed and checked.
+ * @example
+ * const { svids, bundles } = await client.fetchX509Context();
+ * bundles.getX509BundleForTrustDomain(svids[0]!.id.trustDomain);
+ */
 export interface X509Context {
   /** Every SVID the caller may hold; the first is the default. Never empty. */
   readonly svids: readonly X509Svid[];
@@ -12,19 +17,31 @@ export interface X509Context {
   readonly bundles: X509BundleSet;
 }
 
-/** Per-call options: cancel with an AbortSignal, or give up after `timeoutMs`. */
+/**
+ * Per-call options: cancel with an AbortSignal, or give up after `timeoutMs` (single calls; a
+ * watch runs until its signal aborts or the client closes).
+ * @example await client.fetchX509Svid({ signal: AbortSignal.timeout(5000) });
+ */
 export interface CallOptions {
   readonly signal?: AbortSignal;
   readonly timeoutMs?: number;
 }
 
-/** Receives every update of a watched stream; errors are reported, then the client reconnects. */
+/**
+ * Receives every update of a watched stream; errors are reported, then the client reconnects.
+ * @example
+ * await client.watchX509Context({ onUpdate: (ctx) => reload(ctx), onError: (err) => log.warn(err.message) }, { signal });
+ */
 export interface Watcher<T> {
   onUpdate(value: T): void;
   /** Called for each failed attempt (the watch keeps retrying with backoff until aborted or closed). */
   onError?(err: Error): void;
 }
 
+/**
+ * What to ask FetchJWTSVID for.
+ * @example await client.fetchJwtSvid({ audience: 'spiffe://example.org/api', spiffeId: 'spiffe://example.org/web' });
+ */
 export interface JwtSvidParams {
   /** Required: the first audience. */
   readonly audience: string;
@@ -33,6 +50,13 @@ export interface JwtSvidParams {
   readonly spiffeId?: SpiffeId | string;
 }
 
+/**
+ * A Workload API client; make one with createWorkloadApiClient. Calls reject with WorkloadError.
+ * @example
+ * const client = createWorkloadApiClient();
+ * const svid = await client.fetchJwtSvid({ audience: 'spiffe://example.org/api' });
+ * client.close();
+ */
 export interface WorkloadApiClient {
   fetchX509Context(options?: CallOptions): Promise<X509Context>;
   /** The default SVID (first of the context). */
