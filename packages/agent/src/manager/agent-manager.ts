@@ -99,8 +99,12 @@ class AgentManagerImpl implements AgentManager {
   #cancelTimer: (() => void) | undefined;
   #cycle: Promise<void> | undefined;
   #failures = 0;
-  /** The last logged loop state ('ok' or an error description): log only on change. */
-  #loopState = 'ok';
+  /**
+   * The first error of the current outage, or undefined while syncs succeed. The log says when an
+   * outage starts (warn) and ends (info), once each: the errors in between (reset, refused, TLS)
+   * change from retry to retry and go to debug.
+   */
+  #outageError: string | undefined;
   #mintRequested = false;
   #lastSyncSuccessMs: number | undefined;
 
@@ -215,7 +219,7 @@ class AgentManagerImpl implements AgentManager {
       await this.#cycleOnce();
       this.#lastSyncSuccessMs = this.#clock.nowMs();
       this.#failures = 0;
-      this.#setLoopState('ok');
+      this.#syncSucceeded();
     } catch (err) {
       await this.#handleFailure(err);
     } finally {
@@ -258,7 +262,7 @@ class AgentManagerImpl implements AgentManager {
       }
     }
     this.#failures++;
-    this.#setLoopState(`error: ${(err as Error).message}`);
+    this.#syncFailed((err as Error).message);
   }
 
   #fail(err: Error): void {
@@ -269,12 +273,19 @@ class AgentManagerImpl implements AgentManager {
     this.options.onFatal?.(err);
   }
 
-  #setLoopState(state: string): void {
-    if (state === this.#loopState) return;
-    const previous = this.#loopState;
-    this.#loopState = state;
-    if (state === 'ok') this.#logger.info('Synchronization with the server restored', { previous_error: previous.replace(/^error: /, '') });
-    else this.#logger.warn('Synchronization with the server failed; serving cached SVIDs and retrying with backoff', { error: state.replace(/^error: /, '') });
+  #syncSucceeded(): void {
+    if (this.#outageError === undefined) return;
+    this.#logger.info('Synchronization with the server restored', { previous_error: this.#outageError });
+    this.#outageError = undefined;
+  }
+
+  #syncFailed(message: string): void {
+    if (this.#outageError !== undefined) {
+      this.#logger.debug('Synchronization with the server still failing', { error: message, attempts: this.#failures });
+      return;
+    }
+    this.#outageError = message;
+    this.#logger.warn('Synchronization with the server failed; serving cached SVIDs and retrying with backoff', { error: message });
   }
 
   #connect(): void {
