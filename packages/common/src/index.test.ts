@@ -7,6 +7,7 @@ test('the package entry point exposes every module', () => {
     'loadConfigText', 'HclError', 'decodeConfig', 'block', 'labelledBlocks', 'expandEnv', 'parseGoDuration', 'formatGoDuration',
     'defineFlags', 'HelpRequested', 'TspireError', 'toConnectError', 'registerErrorCodes', 'allErrorCodes', 'FakeClock',
     'systemClock', 'ExponentialBackoff', 'LinearBackoff', 'createLogger', 'nullLogger', 'createCapturingLogger', 'parseGoInt',
+    'listenOnUnixSocket', 'startUnixHttp2Server', 'unknownGrpcMethod', 'startHealthHttp',
   ]) {
     assert.ok(name in common, name);
   }

@@ -34,3 +34,5 @@ export * from './flags/index.js';
 export * from './time/index.js';
 export * from './log/index.js';
 export * from './ratelimit/index.js';
+export * from './grpc/index.js';
+export * from './health/index.js';

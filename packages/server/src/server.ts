@@ -14,7 +14,7 @@ import { createCaManager, type AuthorityStates, type CaManager } from './ca/mana
 import { createDiskUpstreamAuthority, type DiskUpstreamOptions } from './ca/upstream-disk.js';
 import type { DistinguishedName } from './ca/x509-name.js';
 import { startAdminSocket, type AdminSocketServer } from './endpoints/admin-socket.js';
-import { startHealthHttp, type HealthHttpServer } from './endpoints/health-http.js';
+import { startHealthHttp, type HealthHttpServer } from '@tspire/common';
 import { startTcpEndpoint, type TcpEndpoint } from './endpoints/tcp-endpoint.js';
 import { caMintAuthority } from './ca-mint-authority.js';
 import { createAuthorizedEntriesCache, type AuthorizedEntriesCache } from './entries/index.js';

@@ -1,6 +1,6 @@
 /**
- * The agent's endpoints: the SPIFFE Workload API on the public UNIX socket (and the socket
- * helpers the admin socket can share).
+ * The agent's endpoints: the SPIFFE Workload API on the public UNIX socket, the admin API
+ * (Debug, Logger) on admin_socket_path, and what the health_checks listener answers.
  */
 export * from './errors.js';
 export { listenOnUnixSocket, unlinkSocket, MAX_UNIX_SOCKET_PATH_BYTES, type UnixSocketListenOptions } from './unix-socket.js';
@@ -28,3 +28,6 @@ export {
 export { ATTESTATION_FAILED_MESSAGE, callerSelectors, createCallerContext, tagCallerSocket, workloadCallerKey, type WorkloadCaller } from './workload/caller.js';
 export { SECURITY_HEADER, SECURITY_HEADER_MISSING_MESSAGE } from './workload/interceptors.js';
 export { REGISTERED_JWT_CLAIMS } from './workload/jwt-validation.js';
+export * from './admin/index.js';
+export { AGENT_SOCKET_ERROR_CODES } from './unix-socket.js';
+export { WORKLOAD_PROBE_TIMEOUT_MS, agentHealthCheck, workloadApiProbe, type AgentHealthOptions, type WorkloadApiProbeOptions } from './health-checks.js';

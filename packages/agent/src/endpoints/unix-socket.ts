@@ -1,109 +1,22 @@
 /**
- * Listening on a UNIX socket path the way SPIRE's agent does: the parent directories are created
- * with a given mode (only those created here; an existing directory is never touched), a stale
- * socket left by a dead agent is removed, and the socket file gets its mode after listening
- * (public Workload API socket: dir 0755, socket 0777; admin socket: 0770).
+ * The agent's UNIX sockets (public Workload API: dir 0755, socket 0777; admin: 0770) are
+ * prepared by @tspire/common's listenOnUnixSocket; here it reports the agent's own error codes.
  */
-import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
-import net from 'node:net';
-import { dirname, join, relative, sep } from 'node:path';
-import { TspireError } from '@tspire/common';
+import type net from 'node:net';
+import { listenOnUnixSocket as listenWithCodes, type UnixSocketListenOptions as CommonListenOptions } from '@tspire/common';
 import './errors.js';
 
-/** Linux sun_path holds 108 bytes including the terminating NUL. */
-export const MAX_UNIX_SOCKET_PATH_BYTES = 107;
+export { MAX_UNIX_SOCKET_PATH_BYTES, unlinkSocket } from '@tspire/common';
 
-export interface UnixSocketListenOptions {
-  /** Mode of parent directories this call creates. */
-  readonly dirMode: number;
-  /** Mode of the socket file. */
-  readonly socketMode: number;
-  /** Names the socket in error messages, e.g. `Workload API socket`. */
-  readonly what: string;
-}
+export type UnixSocketListenOptions = Omit<CommonListenOptions, 'errorCodes'>;
+
+export const AGENT_SOCKET_ERROR_CODES = { badPath: 'ERR_AGENT_SOCKET_PATH', inUse: 'ERR_AGENT_SOCKET_IN_USE' } as const;
 
 /**
  * Prepares `socketPath` and makes `server` listen on it.
  * @throws TspireError ERR_AGENT_SOCKET_PATH (bad path, or a non-socket file there) or
  *   ERR_AGENT_SOCKET_IN_USE (another process listens on it); filesystem errors as they are.
  */
-export async function listenOnUnixSocket(server: net.Server, socketPath: string, options: UnixSocketListenOptions): Promise<void> {
-  checkSocketPath(socketPath, options.what);
-  await createParentDirectories(dirname(socketPath), options.dirMode);
-  await removeStaleSocket(socketPath, options.what);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(socketPath, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  try {
-    await chmod(socketPath, options.socketMode);
-  } catch (err) {
-    server.close();
-    throw err;
-  }
-}
-
-/** Removes the socket file; a file already gone is fine. */
-export async function unlinkSocket(socketPath: string): Promise<void> {
-  try {
-    await unlink(socketPath);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-}
-
-function checkSocketPath(socketPath: string, what: string): void {
-  if (socketPath === '') throw new TspireError('ERR_AGENT_SOCKET_PATH', `${what} path is empty`);
-  if (socketPath.includes('\0')) throw new TspireError('ERR_AGENT_SOCKET_PATH', `${what} path contains a NUL character`);
-  const bytes = Buffer.byteLength(socketPath);
-  if (bytes > MAX_UNIX_SOCKET_PATH_BYTES) {
-    throw new TspireError(
-      'ERR_AGENT_SOCKET_PATH',
-      `${what} path ${JSON.stringify(socketPath)} is ${bytes} bytes long; UNIX socket paths may have at most ${MAX_UNIX_SOCKET_PATH_BYTES}`,
-    );
-  }
-}
-
-/** mkdir -p, then the mode on each directory it created (mkdir's mode is cut by the umask). */
-async function createParentDirectories(dir: string, mode: number): Promise<void> {
-  const firstCreated = await mkdir(dir, { recursive: true, mode });
-  if (firstCreated === undefined) return;
-  let current = firstCreated;
-  await chmod(current, mode);
-  for (const segment of relative(firstCreated, dir).split(sep).filter((s) => s !== '')) {
-    current = join(current, segment);
-    await chmod(current, mode);
-  }
-}
-
-/** Removes a leftover socket file only when nothing listens on it; refuses other files. */
-async function removeStaleSocket(socketPath: string, what: string): Promise<void> {
-  let stats;
-  try {
-    stats = await lstat(socketPath);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  if (!stats.isSocket()) {
-    throw new TspireError('ERR_AGENT_SOCKET_PATH', `${what} path ${socketPath} exists and is not a socket; refusing to remove it`);
-  }
-  if (await isListening(socketPath)) {
-    throw new TspireError('ERR_AGENT_SOCKET_IN_USE', `${what} ${socketPath} is in use by another process`);
-  }
-  await unlinkSocket(socketPath);
-}
-
-function isListening(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.connect(socketPath);
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
+export function listenOnUnixSocket(server: net.Server, socketPath: string, options: UnixSocketListenOptions): Promise<void> {
+  return listenWithCodes(server, socketPath, { ...options, errorCodes: AGENT_SOCKET_ERROR_CODES });
 }

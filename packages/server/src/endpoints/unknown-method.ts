@@ -1,21 +1,2 @@
-// gRPC clients expect a gRPC status, not HTTP 404, for a method the server does not serve.
-import { Code } from '@connectrpc/connect';
-import type { ConnectNodeAdapterOptions } from '@connectrpc/connect-node';
-
-type NodeHandlerFn = NonNullable<ConnectNodeAdapterOptions['fallback']>;
-
-/** Answers "Trailers-Only" UNIMPLEMENTED (HEADERS with END_STREAM) as grpc-go servers do. */
-export const unknownGrpcMethod: NodeHandlerFn = (req, res) => {
-  const contentType = String(req.headers['content-type'] ?? '');
-  if ('stream' in res && /^application\/grpc(\+|;|$)/.test(contentType)) {
-    res.stream.respond({
-      ':status': 200,
-      'content-type': 'application/grpc',
-      'grpc-status': String(Code.Unimplemented),
-      'grpc-message': encodeURIComponent(`unknown method ${req.url ?? ''}`),
-    }, { endStream: true });
-    return;
-  }
-  res.writeHead(404);
-  res.end();
-};
+// Unknown methods get gRPC UNIMPLEMENTED: the fallback is shared with the agent (@tspire/common).
+export { unknownGrpcMethod } from '@tspire/common';

@@ -1,0 +1,1 @@
+export { startHealthHttp, type HealthHttpOptions, type HealthHttpServer, type HealthState } from './health-http.js';
