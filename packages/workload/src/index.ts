@@ -25,3 +25,23 @@ export {
   type Unsubscribe,
 } from './sources/index.js';
 export { WorkloadError, isWorkloadError, workloadErrorCodes, type WorkloadErrorCode } from './errors.js';
+export {
+  tlsServerOptions,
+  mtlsServerOptions,
+  tlsClientOptions,
+  mtlsClientOptions,
+  peerSpiffeId,
+  type SpiffeServerOptions,
+  type SpiffeClientOptions,
+  type SpiffeTlsOptions,
+  type X509SvidAndBundleSource,
+} from './tls/index.js';
+export {
+  fetchJwtSvid,
+  validateJwtSvidLocally,
+  validateJwtSvidWithWorkloadApi,
+  bearerToken,
+  type JwtSvidFetcher,
+  type FetchJwtSvidOptions,
+  type ValidateJwtSvidOptions,
+} from './jwt/index.js';

@@ -1,0 +1,9 @@
+export {
+  fetchJwtSvid,
+  validateJwtSvidLocally,
+  validateJwtSvidWithWorkloadApi,
+  bearerToken,
+  type JwtSvidFetcher,
+  type FetchJwtSvidOptions,
+  type ValidateJwtSvidOptions,
+} from './jwt-helpers.js';
