@@ -45,3 +45,5 @@ export {
   type FetchJwtSvidOptions,
   type ValidateJwtSvidOptions,
 } from './jwt/index.js';
+// Authorizers for the TLS options, as go-spiffe's tlsconfig offers them (from @tspire/spiffe).
+export { authorize, authorizeAny, authorizeId, authorizeMemberOf, authorizeOneOf, type Authorizer } from '@tspire/spiffe';
