@@ -8,13 +8,14 @@
  * The hash is read through /proc/<pid>/exe itself, not the path: that is the very inode the
  * process runs, even when it lives in another mount namespace or was replaced on disk since.
  */
-import { readFile as fsReadFile, readlink as fsReadlink, type FileHandle } from 'node:fs/promises';
+import { readlink as fsReadlink, type FileHandle } from 'node:fs/promises';
 import { nullLogger, type Logger } from '@tspire/common';
 import { WorkloadAttestorError } from '../errors.js';
 import type { Selector, WorkloadAttestor } from '../workload-attestor.js';
 import { loadAccountNames } from './account-names.js';
 import type { UnixAttestorConfig } from './config.js';
 import { parseProcStatus } from './proc-status.js';
+import { readSmallFile } from './read-small-file.js';
 import { sha256File } from './sha256-file.js';
 
 export const UNIX_ATTESTOR_NAME = 'unix';
@@ -26,7 +27,7 @@ export interface UnixAttestorDeps {
   passwdPath?: string;
   /** default '/etc/group' */
   groupPath?: string;
-  /** Reads /proc/<pid>/status, /etc/passwd and /etc/group; default fs.promises.readFile (UTF-8). */
+  /** Reads /proc/<pid>/status, /etc/passwd and /etc/group; default readSmallFile (one synchronous read, UTF-8). */
   readFile?: (path: string) => Promise<string>;
   /** Reads /proc/<pid>/exe; default fs.promises.readlink. */
   readlink?: (path: string) => Promise<string>;
@@ -42,7 +43,7 @@ export interface UnixAttestorDeps {
  */
 export function createUnixAttestor(config: UnixAttestorConfig, deps: UnixAttestorDeps = {}): WorkloadAttestor {
   const procRoot = deps.procRoot ?? '/proc';
-  const readFile = deps.readFile ?? ((path: string) => fsReadFile(path, 'utf8'));
+  const readFile = deps.readFile ?? readSmallFile;
   const readlink = deps.readlink ?? fsReadlink;
   const logger = deps.logger ?? nullLogger;
   const paths = { passwd: deps.passwdPath ?? '/etc/passwd', group: deps.groupPath ?? '/etc/group' };
