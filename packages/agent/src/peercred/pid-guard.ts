@@ -8,13 +8,13 @@
  * Residual window: between accept and the first stat read the PID would have to be freed and
  * handed out again, i.e. the kernel would have to cycle through pid_max PIDs in that instant.
  */
-import { readFile as fsReadFile } from 'node:fs/promises';
+import { readSmallFile } from '../util/read-small-file.js';
 import { PeerCredError } from './errors.js';
 
 export interface ProcReaderDeps {
   /** default '/proc' */
   procRoot?: string;
-  /** default fs.promises.readFile as UTF-8 */
+  /** default readSmallFile (one synchronous read of the in-memory /proc file, UTF-8) */
   readFile?: (path: string) => Promise<string>;
 }
 
@@ -25,7 +25,7 @@ export interface ProcessIdentity {
   readonly startTime: string;
 }
 
-const defaultReadFile = (path: string): Promise<string> => fsReadFile(path, 'utf8');
+const defaultReadFile = readSmallFile;
 
 /**
  * Parses the start time out of a /proc/<pid>/stat line. The command name (field 2) is in
@@ -41,9 +41,12 @@ export function processStartTime(stat: string, pid: number): string {
   const close = stat.lastIndexOf(')');
   if (open <= 0 || close < open) return malformed('no "(comm)" field');
   if (stat.slice(0, open) !== String(pid)) return malformed(`it is for pid ${JSON.stringify(stat.slice(0, open))}`);
-  // After "(comm)" come fields 3 (state), 4, ...; field 22 is at index 22 - 3.
-  const fields = stat.slice(close + 1).trim().split(/\s+/);
-  const startTime = fields[22 - 3];
+  // After "(comm)" come single-space separated fields 3 (state), 4, ...: skip to field 22
+  // (a scan, not a split: this runs twice per Workload API connection).
+  let at = close + 2;
+  for (let field = 3; field < 22 && at > 0; field++) at = stat.indexOf(' ', at) + 1;
+  const end = stat.indexOf(' ', at);
+  const startTime = at > 0 ? stat.slice(at, end < 0 ? undefined : end).trim() : undefined;
   if (startTime === undefined || !/^\d+$/.test(startTime)) return malformed('field 22 (starttime) is missing or not a number');
   return startTime;
 }

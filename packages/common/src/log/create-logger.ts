@@ -51,11 +51,13 @@ function prepare(fields: LogFields | undefined): Record<string, unknown> {
 class PinoBackedLogger implements Logger {
   constructor(protected readonly out: PinoLogger<'panic'>) {}
 
+  // Fields are redacted only for lines the level lets through: a debug line on a hot path (one
+  // per closed connection) then costs a level check at info.
   debug(msg: string, fields?: LogFields): void {
-    this.out.debug(prepare(fields), msg);
+    if (this.out.isLevelEnabled('debug')) this.out.debug(prepare(fields), msg);
   }
   info(msg: string, fields?: LogFields): void {
-    this.out.info(prepare(fields), msg);
+    if (this.out.isLevelEnabled('info')) this.out.info(prepare(fields), msg);
   }
   warn(msg: string, fields?: LogFields): void {
     this.out.warn(prepare(fields), msg);

@@ -166,7 +166,8 @@ async function* streamResponses<Desc extends DescMessage>(
 function eitherSignal(request: AbortSignal, shutdown: AbortSignal | undefined): { signal: AbortSignal; dispose: () => void } {
   if (shutdown === undefined) return { signal: request, dispose: () => {} };
   const controller = new AbortController();
-  const abort = (): void => controller.abort();
+  // Passing the source's reason on spares a new DOMException (with its stack) per ended stream.
+  const abort = (): void => controller.abort(request.aborted ? request.reason : shutdown.reason);
   if (request.aborted || shutdown.aborted) abort();
   request.addEventListener('abort', abort);
   shutdown.addEventListener('abort', abort);

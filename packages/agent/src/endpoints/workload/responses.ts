@@ -93,8 +93,16 @@ function x509BundleMap(bundles: readonly SpiffeBundle[]): Record<string, Uint8Ar
   return map;
 }
 
+// Bundles are immutable too: their concatenated DER is built once per bundle, not per message.
+const bundleDerCache = new WeakMap<SpiffeBundle, Uint8Array>();
+
 function x509BundleDer(bundle: SpiffeBundle): Uint8Array {
-  return new Uint8Array(Buffer.concat(bundle.x509Authorities().map((cert) => cert.raw)));
+  let der = bundleDerCache.get(bundle);
+  if (der === undefined) {
+    der = new Uint8Array(Buffer.concat(bundle.x509Authorities().map((cert) => cert.raw)));
+    bundleDerCache.set(bundle, der);
+  }
+  return der;
 }
 
 // X509Svid is immutable, so its DER forms are computed once per SVID, not once per message and

@@ -12,10 +12,10 @@ import { readlink as fsReadlink, type FileHandle } from 'node:fs/promises';
 import { nullLogger, type Logger } from '@tspire/common';
 import { WorkloadAttestorError } from '../errors.js';
 import type { Selector, WorkloadAttestor } from '../workload-attestor.js';
-import { loadAccountNames } from './account-names.js';
+import { cachedAccountNames, statFingerprint } from './account-names.js';
 import type { UnixAttestorConfig } from './config.js';
 import { parseProcStatus } from './proc-status.js';
-import { readSmallFile } from './read-small-file.js';
+import { readSmallFile } from '../../../util/read-small-file.js';
 import { sha256File } from './sha256-file.js';
 
 export const UNIX_ATTESTOR_NAME = 'unix';
@@ -47,6 +47,11 @@ export function createUnixAttestor(config: UnixAttestorConfig, deps: UnixAttesto
   const readlink = deps.readlink ?? fsReadlink;
   const logger = deps.logger ?? nullLogger;
   const paths = { passwd: deps.passwdPath ?? '/etc/passwd', group: deps.groupPath ?? '/etc/group' };
+  // Injected readers (tests) read every time; the real files are re-read only when they change.
+  const accountNames = cachedAccountNames(readFile, paths, (path, err) =>
+    logger.warn('Failed to read account names; user and group selectors are left out', { path, error: (err as Error).message }),
+    deps.readFile === undefined ? statFingerprint : undefined,
+  );
 
   async function fromProc<T>(pid: number, what: string, read: () => Promise<T>): Promise<T> {
     try {
@@ -63,9 +68,7 @@ export function createUnixAttestor(config: UnixAttestorConfig, deps: UnixAttesto
       if (!Number.isSafeInteger(pid) || pid <= 0) throw new TypeError(`pid must be a positive integer, got ${String(pid)}`);
       const status = await fromProc(pid, 'the status', () => readFile(`${procRoot}/${pid}/status`));
       const ids = parseProcStatus(status, pid);
-      const names = await loadAccountNames(readFile, paths, (path, err) =>
-        logger.warn('Failed to read account names; user and group selectors are left out', { path, error: (err as Error).message }),
-      );
+      const names = await accountNames();
 
       const values: string[] = [`uid:${ids.uid}`];
       const add = (key: string, name: string | undefined): void => {
