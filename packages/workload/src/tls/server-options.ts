@@ -23,7 +23,7 @@ import type { SecureContextOptions, SecureVersion, Server as TlsServer, TLSSocke
 import { type Authorizer, type X509BundleSource, type X509Svid, type X509SvidSource } from '@tspire/spiffe';
 import { systemClock, type Clock } from '@tspire/common';
 import { WorkloadError } from '../errors.js';
-import { peerChainDer, rememberPeer, verifyPeer } from './peer.js';
+import { rememberPeer, verifyClientSocket } from './peer.js';
 import { currentSvid, requireMethod, sameCertificates, svidCredentials, type X509SvidAndBundleSource } from './sources.js';
 
 export interface SpiffeTlsOptions {
@@ -162,7 +162,7 @@ function verifyClients(server: TlsServer, peer: NonNullable<ServerPlan['peer']>,
     if (event !== 'secureConnection') return emit.call(this, event, ...args);
     const socket = args[0] as TLSSocket;
     try {
-      rememberPeer(socket, verifyPeer(peerChainDer(socket.getPeerCertificate(true)), peer.bundleSource, peer.authorizer, clock.now()));
+      rememberPeer(socket, verifyClientSocket(socket, peer.bundleSource, peer.authorizer, clock.now()));
     } catch (err) {
       socket.destroy();
       settings.onError?.(asError(err));
