@@ -2,8 +2,7 @@
 // clients speak over UDS), serving gRPC, gRPC-Web and Connect from one connect router. Every
 // caller on this socket is `local` (authorized like SPIRE's admin socket callers).
 import { createContextValues } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
-import { startUnixHttp2Server, unknownGrpcMethod } from '@tspire/common';
+import { startUnixHttp2Server, unknownGrpcMethod, grpcRequestHandler } from '@tspire/common';
 import { callerKey, localCaller } from '../api/caller.js';
 import type { RoleResolver } from '../api/authorization.js';
 import type { ApiDeps } from '../api/deps.js';
@@ -41,7 +40,7 @@ export interface AdminSocketServer {
 export async function startAdminSocket(options: AdminSocketOptions): Promise<AdminSocketServer> {
   const socketPath = options.socketPath ?? DEFAULT_ADMIN_SOCKET_PATH;
   const { logger } = options.deps;
-  const handler = connectNodeAdapter({
+  const handler = grpcRequestHandler({
     routes: (router) => registerServerApi(router, options.deps, options.api),
     interceptors: serverApiInterceptors(options.deps, options.resolveRoles),
     readMaxBytes: options.readMaxBytes ?? ADMIN_READ_MAX_BYTES,
@@ -51,7 +50,7 @@ export async function startAdminSocket(options: AdminSocketOptions): Promise<Adm
     contextValues: () => createContextValues().set(callerKey, localCaller),
     // Unknown methods: gRPC UNIMPLEMENTED, as grpc-go servers answer.
     fallback: unknownGrpcMethod,
-  });
+  }, (err) => logger.error('Request handling failed', { error: err instanceof Error ? err.message : String(err) }));
   const server = await startUnixHttp2Server({
     socketPath,
     handler,

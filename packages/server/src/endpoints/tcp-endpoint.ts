@@ -3,12 +3,12 @@
 // use only the public RPCs (AttestAgent, GetBundle); with one, it must verify (peer-verifier.ts)
 // before any request is served, or the connection is dropped (fail closed). The verified SVID is
 // the caller's only identity; roles come from the injected RoleResolver.
+import { grpcRequestHandler } from '@tspire/common';
 import { constants as cryptoConstants, type KeyObject } from 'node:crypto';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { createContextValues } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Clock } from '@tspire/common';
 import { encodePem, type X509Bundle } from '@tspire/spiffe';
 import { authorizationInterceptor, type RoleResolver } from '../api/authorization.js';
@@ -89,7 +89,7 @@ export async function startTcpEndpoint(options: TcpEndpointOptions): Promise<Tcp
     trustDomain: options.deps.trustDomain, adminIds: options.adminIds ?? [], trustBundles: options.trustBundles, clock,
   });
 
-  const handler = connectNodeAdapter({
+  const handler = grpcRequestHandler({
     routes: (router) => registerServerApi(router, options.deps, { ...options.api, localOnlyServices: false }),
     interceptors: [
       errorInterceptor(logger),
@@ -111,7 +111,7 @@ export async function startTcpEndpoint(options: TcpEndpointOptions): Promise<Tcp
       return createContextValues().set(callerKey, caller);
     },
     fallback: unknownGrpcMethod,
-  });
+  }, (err) => logger.error('Request handling failed', { error: err instanceof Error ? err.message : String(err) }));
 
   const server = http2.createSecureServer({
     ...BASE_TLS,

@@ -8,8 +8,7 @@
  */
 import { dirname, resolve } from 'node:path';
 import type { ConnectRouter } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
-import { TspireError, startUnixHttp2Server, unknownGrpcMethod, type Clock, type Logger, type UnixHttp2Server } from '@tspire/common';
+import { TspireError, startUnixHttp2Server, unknownGrpcMethod, type Clock, type Logger, type UnixHttp2Server, grpcRequestHandler } from '@tspire/common';
 import { agentdebugv1, agentloggerv1, delegatedidentityv1 } from '@tspire/proto';
 import { AGENT_SOCKET_ERROR_CODES } from '../unix-socket.js';
 import { createCallerContext, tagCallerSocket } from '../workload/caller.js';
@@ -62,7 +61,7 @@ export async function startAdminApi(options: AdminApiOptions): Promise<UnixHttp2
   const attestCaller = options.delegatedIdentity?.attestCaller;
   const server = await startUnixHttp2Server({
     socketPath: options.socketPath,
-    handler: connectNodeAdapter({
+    handler: grpcRequestHandler({
       routes,
       grpc: true,
       grpcWeb: false,
@@ -70,7 +69,7 @@ export async function startAdminApi(options: AdminApiOptions): Promise<UnixHttp2
       readMaxBytes: ADMIN_READ_MAX_BYTES,
       fallback: unknownGrpcMethod,
       ...(attestCaller ? { contextValues: createCallerContext(attestCaller, logger) } : {}),
-    }),
+    }, (err) => logger.error('Request handling failed', { error: err instanceof Error ? err.message : String(err) })),
     onConnection: tagCallerSocket,
     dirMode: DIR_MODE,
     socketMode: SOCKET_MODE,

@@ -4,9 +4,9 @@
  * services for the same socket (SDS, health) can be added with `routes`; the security header is
  * required on the Workload API only. Unknown methods get gRPC UNIMPLEMENTED.
  */
+import { grpcRequestHandler } from '@tspire/common';
 import http2 from 'node:http2';
 import type { ConnectRouter } from '@connectrpc/connect';
-import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Clock, Logger } from '@tspire/common';
 import { listenOnUnixSocket, unlinkSocket } from '../unix-socket.js';
 import { unknownGrpcMethod } from '../unknown-method.js';
@@ -59,7 +59,7 @@ export async function startWorkloadApi(options: WorkloadApiOptions): Promise<Wor
   const shutdown = new AbortController();
   const protocols = { grpc: true, grpcWeb: false, connect: false } as const;
 
-  const handler = connectNodeAdapter({
+  const handler = grpcRequestHandler({
     ...protocols,
     routes: (router) => {
       registerWorkloadApi(
@@ -84,7 +84,7 @@ export async function startWorkloadApi(options: WorkloadApiOptions): Promise<Wor
     compressMinBytes: Number.POSITIVE_INFINITY,
     contextValues: createCallerContext(options.attestCaller, logger),
     fallback: unknownGrpcMethod,
-  });
+  }, (err) => logger.error('Request handling failed', { error: err instanceof Error ? err.message : String(err) }));
   const server = http2.createServer(handler);
   // Runs after node's own 'connection' listener (registered by the constructor), before any request.
   server.on('connection', tagCallerSocket);
