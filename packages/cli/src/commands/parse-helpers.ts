@@ -15,13 +15,46 @@ export function parseSelector(text: string): types.Selector {
   return create(types.SelectorSchema, { type: text.slice(0, colon), value: text.slice(colon + 1) });
 }
 
-/** A SPIFFE ID string as the API's SPIFFEID message; throws CliError naming the broken rule. */
+const TRUST_DOMAIN_CHARS = 'trust domain characters are limited to lowercase letters, numbers, dots, dashes, and underscores';
+const PATH_CHARS = 'path segment characters are limited to letters, numbers, dots, dashes, and underscores';
+
+/** go-spiffe's message for each SPIFFE ID rule: SPIRE's CLI prints it bare (no input echoed). */
+const GO_SPIFFE_ID_MESSAGES: Partial<Record<string, string>> = {
+  ERR_ID_EMPTY: 'cannot be empty',
+  ERR_ID_BAD_SCHEME: 'scheme is missing or invalid',
+  ERR_ID_MISSING_TRUST_DOMAIN: 'trust domain is missing',
+  ERR_ID_BAD_TRUST_DOMAIN_CHAR: TRUST_DOMAIN_CHARS,
+  ERR_ID_BAD_PATH_CHAR: PATH_CHARS,
+  ERR_ID_NO_LEADING_SLASH: 'path must have a leading slash',
+  ERR_ID_EMPTY_SEGMENT: 'path cannot contain empty segments',
+  ERR_ID_DOT_SEGMENT: 'path cannot contain dot segments',
+  ERR_ID_TRAILING_SLASH: 'path cannot have a trailing slash',
+};
+
+/**
+ * The message SPIRE's CLI prints for an invalid SPIFFE ID. go-spiffe has no port, userinfo,
+ * query, fragment or percent-encoding rules: those characters break the character rule of the
+ * part (trust domain or path) they are in.
+ */
+export function spiffeIdErrorMessage(text: string, err: unknown): string {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string') return err instanceof Error ? err.message : String(err);
+  const known = GO_SPIFFE_ID_MESSAGES[code];
+  if (known !== undefined) return known;
+  if (['ERR_ID_HAS_PORT', 'ERR_ID_HAS_USERINFO', 'ERR_ID_HAS_QUERY', 'ERR_ID_HAS_FRAGMENT', 'ERR_ID_PERCENT_ENCODED'].includes(code)) {
+    const trustDomain = text.slice('spiffe://'.length).split('/')[0] ?? '';
+    return /[:@?#%]/.test(trustDomain) ? TRUST_DOMAIN_CHARS : PATH_CHARS;
+  }
+  return (err as Error).message;
+}
+
+/** A SPIFFE ID string as the API's SPIFFEID message; throws CliError with go-spiffe's message. */
 export function parseSpiffeIdProto(text: string): types.SPIFFEID {
   let id: SpiffeId;
   try {
     id = SpiffeId.parse(text);
   } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err));
+    throw new CliError(spiffeIdErrorMessage(text, err));
   }
   return create(types.SPIFFEIDSchema, { trustDomain: id.trustDomain.name, path: id.path });
 }

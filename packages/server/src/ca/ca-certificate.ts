@@ -49,7 +49,8 @@ export function createCaCertificate(request: CaCertificateRequest, signingKey: K
     }
     notAfter = Math.min(notAfter, issuer.notAfter);
   }
-  const authorityKeyId = issuer === undefined ? subjectKeyId : issuer.subjectKeyId;
+  // As Go's x509.CreateCertificate (so SPIRE): a self-signed CA carries no authorityKeyIdentifier.
+  const authorityKeyId = issuer?.subjectKeyId;
   const extensions = [
     keyUsage(['keyCertSign', 'cRLSign']),
     basicConstraints(true),

@@ -35,7 +35,8 @@ test('self-signed CA certificate follows the SPIFFE/SPIRE CA profile', () => {
   assert.ok(info.extensions.get(OID.keyUsage)?.critical);
   assert.equal(info.keyUsage, (1 << 5) | (1 << 6)); // keyCertSign + cRLSign only
   assert.deepEqual(info.uris, ['spiffe://example.org']);
-  assert.deepEqual(info.subjectKeyId, info.authorityKeyId);
+  assert.ok(info.subjectKeyId !== undefined);
+  assert.equal(info.authorityKeyId, undefined, 'a self-signed CA has no authorityKeyIdentifier, as Go (SPIRE) makes it');
   assert.deepEqual(Buffer.from(info.subjectDer), Buffer.from(info.issuerDer));
   assert.equal(info.notBefore, NOW - 10);
   assert.equal(info.notAfter, NOW + 86_400);

@@ -176,6 +176,29 @@ test('entry update requires the entry ID and sends a full replacement without in
   });
 });
 
+test('entry update with an additional-attribute flag keeps the stored attributes it does not name (SPIRE 1.15)', async () => {
+  const stored = create(types.EntrySchema, {
+    id: 'e1',
+    additionalAttributes: create(types.Entry_AdditionalAttributesSchema, { disableX509SvidPrefetch: true, jwtSvidIncludeJti: false }),
+  });
+  await withEntryServer(async (server, opts) => {
+    const base = ['-entryID', 'e1', ...createArgs.slice(0, 6)];
+    const run = await runCli(['entry', 'update'], [...base, '-jwtSVIDIncludeJTI'], opts);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(server.requests('Entry/GetEntry').length, 1);
+    const sent = server.requests<entryv1.BatchUpdateEntryRequest>('Entry/BatchUpdateEntry')[0]?.entries[0]?.additionalAttributes;
+    assert.deepEqual([sent?.disableX509SvidPrefetch, sent?.jwtSvidIncludeJti], [true, true]);
+    // Without such a flag there is no lookup and the attributes are replaced (cleared).
+    const plain = await runCli(['entry', 'update'], base, opts);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.equal(server.requests('Entry/GetEntry').length, 1);
+    assert.equal(server.requests<entryv1.BatchUpdateEntryRequest>('Entry/BatchUpdateEntry')[1]?.entries[0]?.additionalAttributes, undefined);
+    const unknown = await runCli(['entry', 'update'], ['-entryID', 'nope', ...createArgs.slice(0, 6), '-disableX509SVIDPrefetch'], opts);
+    assert.equal(unknown.code, 1);
+    assert.equal(unknown.stderr, 'Error: failed to fetch existing entry to merge additional attributes: rpc error: code = NotFound desc = entry not found\n');
+  }, [stored]);
+});
+
 test('entry delete prints per-ID lines and a summary without trailing newline', async () => {
   await withEntryServer(async (server, opts) => {
     const one = await runCli(['entry', 'delete'], ['-entryID', 'e1'], opts);

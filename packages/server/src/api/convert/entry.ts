@@ -110,11 +110,30 @@ export function entryToProto(entry: RegistrationEntry, mask?: types.EntryMask): 
   if (all || mask.storeSvid) out.storeSvid = entry.storeSvid;
   if (all || mask.hint) out.hint = entry.hint;
   if (all || mask.createdAt) out.createdAt = BigInt(entry.createdAt);
-  if (all || mask.additionalAttributes) {
+  // SPIRE sends additional_attributes only when one of them is set.
+  if ((all || mask.additionalAttributes) && (entry.disableX509SvidPrefetch || entry.jwtSvidIncludeJti)) {
     out.additionalAttributes = create(types.Entry_AdditionalAttributesSchema, {
       disableX509SvidPrefetch: entry.disableX509SvidPrefetch,
       jwtSvidIncludeJti: entry.jwtSvidIncludeJti,
     });
   }
   return out;
+}
+
+/**
+ * The entry as SPIRE answers BatchCreateEntry/BatchUpdateEntry: it re-reads the stored entry,
+ * whose selectors come back sorted by type then value and DNS names by value (List and Get
+ * keep the stored order, as ours do).
+ */
+export function asReReadAfterWrite<E extends { selectors: readonly { type: string; value: string }[]; dnsNames: readonly string[] }>(entry: E): E {
+  return { ...entry, selectors: [...entry.selectors].sort(compareSelectors), dnsNames: [...entry.dnsNames].sort(compareStrings) };
+}
+
+/** Byte order, as Go compares strings (and SQL with a binary collation). */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareSelectors(a: { type: string; value: string }, b: { type: string; value: string }): number {
+  return compareStrings(a.type, b.type) || compareStrings(a.value, b.value);
 }

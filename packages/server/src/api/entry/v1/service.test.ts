@@ -170,7 +170,7 @@ describe('Entry service', () => {
       ],
     });
     assert.deepEqual(results.map((r) => [r.status?.code, r.status?.message]), [
-      [Code.NotFound, 'entry not found'],
+      [Code.NotFound, 'failed to update entry'],
       [Code.InvalidArgument, 'failed to convert entry: invalid selectors: selector 1: missing selector value (type "unix")'],
       [Code.InvalidArgument, 'failed to convert entry: missing entry ID'],
       [0, 'OK'],

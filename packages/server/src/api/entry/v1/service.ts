@@ -5,7 +5,7 @@ import { entryv1 } from '@tspire/proto';
 import { SimilarEntryError, isDatastoreError } from '../../../datastore/errors.js';
 import type { CreateEntryResult } from '../../../datastore/datastore.js';
 import type { NewRegistrationEntry, RegistrationEntry } from '../../../datastore/types.js';
-import { entryFieldsFromMask, entryFromProto, entryToProto } from '../../convert/entry.js';
+import { asReReadAfterWrite, entryFieldsFromMask, entryFromProto, entryToProto } from '../../convert/entry.js';
 import { entryFilterFromProto } from '../../convert/entry-filter.js';
 import { resolveDeps, type ApiDeps } from '../../deps.js';
 import { ApiError, invalidArgument, notFound, okStatus, statusOf, withContext } from '../../errors.js';
@@ -38,7 +38,7 @@ export function createEntryService(apiDeps: ApiDeps, options: EntryServiceOption
   }
 
   function createResult(outcome: CreateEntryResult, req: entryv1.BatchCreateEntryRequest): CreateResult {
-    if (outcome.error === undefined) return { status: okStatus(), entry: entryToProto(outcome.entry, req.outputMask) };
+    if (outcome.error === undefined) return { status: okStatus(), entry: entryToProto(asReReadAfterWrite(outcome.entry), req.outputMask) };
     return createFailure(outcome.error, req);
   }
 
@@ -96,9 +96,10 @@ export function createEntryService(apiDeps: ApiDeps, options: EntryServiceOption
       const fields = entryFieldsFromMask(req.inputMask);
       const entry = convert(e, { fields, requireId: true });
       const updated = await ds.updateEntry(entry, fields);
-      return { status: okStatus(), entry: entryToProto(updated, req.outputMask) };
+      return { status: okStatus(), entry: entryToProto(asReReadAfterWrite(updated), req.outputMask) };
     } catch (err) {
-      if (isDatastoreError(err, 'ERR_ENTRY_NOT_FOUND')) return { status: statusOf(notFound('entry not found'), logger) };
+      // SPIRE words an unknown ID as a failed update (NOT_FOUND), unlike delete's `entry not found`.
+      if (isDatastoreError(err, 'ERR_ENTRY_NOT_FOUND')) return { status: statusOf(notFound('failed to update entry'), logger) };
       return { status: statusOf(isDatastoreError(err) ? withContext('failed to update entry', err) : err, logger) };
     }
   }
