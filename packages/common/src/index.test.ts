@@ -7,7 +7,8 @@ test('the package entry point exposes every module', () => {
     'loadConfigText', 'HclError', 'decodeConfig', 'block', 'labelledBlocks', 'expandEnv', 'parseGoDuration', 'formatGoDuration',
     'defineFlags', 'HelpRequested', 'TspireError', 'toConnectError', 'registerErrorCodes', 'allErrorCodes', 'FakeClock',
     'systemClock', 'ExponentialBackoff', 'LinearBackoff', 'createLogger', 'nullLogger', 'createCapturingLogger', 'parseGoInt',
-    'listenOnUnixSocket', 'startUnixHttp2Server', 'unknownGrpcMethod', 'startHealthHttp',
+    'listenOnUnixSocket', 'startUnixHttp2Server', 'unknownGrpcMethod', 'startHealthHttp', 'grpcRequestHandler', 'writeFileAtomic',
+    'decodeDaemonConfig',
   ]) {
     assert.ok(name in common, name);
   }

@@ -36,3 +36,4 @@ export * from './log/index.js';
 export * from './ratelimit/index.js';
 export * from './grpc/index.js';
 export * from './health/index.js';
+export * from './fs/index.js';

@@ -1,10 +1,12 @@
 /**
  * The agent's persistent state, `<data_dir>/agent-data.json` as SPIRE names it: the agent SVID
  * chain and the trust bundle (DER, base64 in JSON) and whether the agent may re-attest. The
- * private key is not here: it lives in the KeyManager. Written atomically (temp + rename).
+ * private key is not here: it lives in the KeyManager. Written atomically and durably (temp file,
+ * fsync, rename, directory fsync), so a crash never leaves the agent without its identity.
  */
 import * as fsPromises from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@tspire/common';
 import { ManagerError } from './errors.js';
 
 export interface AgentState {
@@ -17,10 +19,16 @@ export interface AgentState {
 
 export interface StateFs {
   readFile(path: string, encoding: 'utf8'): Promise<string>;
-  writeFile(path: string, data: string, options: { mode: number }): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
+  /** Replaces the file atomically and durably (default: @tspire/common's writeFileAtomic). */
+  writeFileAtomic(path: string, data: string, mode: number): Promise<void>;
   mkdir(path: string, options: { recursive: true; mode: number }): Promise<unknown>;
 }
+
+const nodeStateFs: StateFs = {
+  readFile: (path, encoding) => fsPromises.readFile(path, encoding),
+  writeFileAtomic: (path, data, mode) => writeFileAtomic(path, data, { mode }),
+  mkdir: (path, options) => fsPromises.mkdir(path, options),
+};
 
 export interface AgentStateStore {
   /** Undefined when the agent never attested (no file). */
@@ -31,7 +39,7 @@ export interface AgentStateStore {
 export const AGENT_STATE_FILE = 'agent-data.json';
 
 /** @example const store = agentStateStore(config.dataDir); const state = await store.load(); */
-export function agentStateStore(dataDir: string, fs: StateFs = fsPromises): AgentStateStore {
+export function agentStateStore(dataDir: string, fs: StateFs = nodeStateFs): AgentStateStore {
   const path = join(dataDir, AGENT_STATE_FILE);
   return {
     async load() {
@@ -51,8 +59,7 @@ export function agentStateStore(dataDir: string, fs: StateFs = fsPromises): Agen
         reattestable: state.reattestable,
       });
       await fs.mkdir(dataDir, { recursive: true, mode: 0o700 });
-      await fs.writeFile(`${path}.tmp`, body, { mode: 0o600 });
-      await fs.rename(`${path}.tmp`, path);
+      await fs.writeFileAtomic(path, body, 0o600);
     },
   };
 }

@@ -6,6 +6,7 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import * as fsPromises from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@tspire/common';
 import { ManagerError } from './errors.js';
 
 /** The two slots the agent SVID key alternates between on rotation (as SPIRE). */
@@ -20,8 +21,8 @@ export interface AgentKeyManager {
 /** The filesystem calls the disk KeyManager uses (injected in tests). */
 export interface KeyFs {
   readFile(path: string, encoding: 'utf8'): Promise<string>;
-  writeFile(path: string, data: string, options: { mode: number }): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
+  /** Replaces the file atomically and durably (default: @tspire/common's writeFileAtomic). */
+  writeFileAtomic(path: string, data: string, mode: number): Promise<void>;
   mkdir(path: string, options: { recursive: true; mode: number }): Promise<unknown>;
 }
 
@@ -42,7 +43,13 @@ export function memoryKeyManager(): AgentKeyManager {
 }
 
 /** @example const keys = diskKeyManager('/opt/spire/data/agent'); */
-export function diskKeyManager(directory: string, fs: KeyFs = fsPromises): AgentKeyManager {
+const nodeKeyFs: KeyFs = {
+  readFile: (path, encoding) => fsPromises.readFile(path, encoding),
+  writeFileAtomic: (path, data, mode) => writeFileAtomic(path, data, { mode }),
+  mkdir: (path, options) => fsPromises.mkdir(path, options),
+};
+
+export function diskKeyManager(directory: string, fs: KeyFs = nodeKeyFs): AgentKeyManager {
   const path = join(directory, 'keys.json');
   let writes: Promise<void> = Promise.resolve();
   const read = async (): Promise<Record<string, string>> => {
@@ -75,8 +82,7 @@ export function diskKeyManager(directory: string, fs: KeyFs = fsPromises): Agent
         const keys = await read();
         keys[id] = key.export({ format: 'der', type: 'pkcs8' }).toString('base64');
         await fs.mkdir(directory, { recursive: true, mode: 0o700 });
-        await fs.writeFile(`${path}.tmp`, JSON.stringify(keys), { mode: 0o600 });
-        await fs.rename(`${path}.tmp`, path);
+        await fs.writeFileAtomic(path, JSON.stringify(keys), 0o600);
       });
       return writes;
     },

@@ -3,8 +3,7 @@
  * as SPIRE does), the warning when the server capped the lifetime, and writing output files
  * with exact permissions.
  */
-import { randomBytes } from 'node:crypto';
-import { chmod, rename, rm, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@tspire/common';
 import { SpiffeId } from '@tspire/spiffe';
 import { goQuote } from '../output/go-quote.js';
 import { CliError } from '../output/rpc-error.js';
@@ -39,21 +38,8 @@ export function cappedWarning(kind: string, expiresAt: bigint | number, ttlMs: n
 /** Writes a whole file with the given permission bits. */
 export type ModeFileWriter = (path: string, data: string, mode: number) => Promise<void>;
 
-/**
- * Writes through a temporary file in the same directory and renames it into place, so a
- * reader never sees half a key; chmod makes the mode exact whatever the umask is.
- */
-export const writeFileWithMode: ModeFileWriter = async (path, data, mode) => {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, data, { mode, flag: 'wx' });
-    await chmod(temp, mode);
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
-};
+/** Writes durably and atomically (temp file with the mode, fsync, rename): a reader never sees half a key. */
+export const writeFileWithMode: ModeFileWriter = (path, data, mode) => writeFileAtomic(path, data, { mode });
 
 /** Go's `*fs.PathError` text for a failed write: `open <path>: <reason>`. */
 export function describeWriteError(path: string, err: unknown): string {

@@ -29,7 +29,7 @@ test('writes into a temp file in the same directory, fsyncs, then renames', asyn
   const writer = createAtomicWriter(
     {
       open: async (path, flags, mode) => {
-        steps.push(`open ${path} ${flags} ${mode.toString(8)}`);
+        steps.push(`open ${path} ${flags} ${mode?.toString(8)}`);
         return {
           writeFile: async () => void steps.push('write'),
           chmod: async (m) => void steps.push(`chmod ${m.toString(8)}`),
@@ -43,7 +43,7 @@ test('writes into a temp file in the same directory, fsyncs, then renames', asyn
     () => 'abc',
   );
   await writer('/certs/key.pem', 'x', 0o600);
-  assert.deepEqual(steps, ['open /certs/.key.pem.abc.tmp wx 600', 'write', 'chmod 600', 'sync', 'close', 'rename /certs/.key.pem.abc.tmp /certs/key.pem']);
+  assert.deepEqual(steps, ['open /certs/.key.pem.abc.tmp wx 600', 'chmod 600', 'write', 'sync', 'close', 'rename /certs/.key.pem.abc.tmp /certs/key.pem', 'open /certs r undefined', 'sync', 'close']);
 });
 
 test('a failed rename removes the temp file and keeps the old content', async () => {
