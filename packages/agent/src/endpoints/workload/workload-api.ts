@@ -4,11 +4,10 @@
  * services for the same socket (SDS, health) can be added with `routes`; the security header is
  * required on the Workload API only. Unknown methods get gRPC UNIMPLEMENTED.
  */
-import { grpcRequestHandler } from '@tspire/common';
-import http2 from 'node:http2';
+import { grpcRequestHandler, startUnixHttp2Server } from '@tspire/common';
 import type { ConnectRouter } from '@connectrpc/connect';
 import type { Clock, Logger } from '@tspire/common';
-import { listenOnUnixSocket, unlinkSocket } from '../unix-socket.js';
+import { AGENT_SOCKET_ERROR_CODES } from '../unix-socket.js';
 import { unknownGrpcMethod } from '../unknown-method.js';
 import { createCallerContext, tagCallerSocket } from './caller.js';
 import { registerWorkloadApi } from './handler.js';
@@ -85,42 +84,28 @@ export async function startWorkloadApi(options: WorkloadApiOptions): Promise<Wor
     contextValues: createCallerContext(options.attestCaller, logger),
     fallback: unknownGrpcMethod,
   }, (err) => logger.error('Request handling failed', { error: err instanceof Error ? err.message : String(err) }));
-  const server = http2.createServer(handler);
-  // Runs after node's own 'connection' listener (registered by the constructor), before any request.
-  server.on('connection', tagCallerSocket);
-  const sessions = new Set<http2.ServerHttp2Session>();
-  server.on('session', (session) => {
-    sessions.add(session);
-    session.once('close', () => sessions.delete(session));
+  const server = await startUnixHttp2Server({
+    socketPath,
+    handler,
+    logger,
+    what: 'Workload API socket',
+    dirMode: DIR_MODE,
+    socketMode: SOCKET_MODE,
+    errorCodes: AGENT_SOCKET_ERROR_CODES,
+    // Tags each raw socket before any request, so handlers find the caller's peer credentials.
+    onConnection: tagCallerSocket,
+    clock: options.clock,
+    closeGraceMs: options.closeGraceMs ?? 5000,
   });
-  server.on('sessionError', (err) => logger.debug('Workload API session error', { error: err.message }));
-
-  await listenOnUnixSocket(server, socketPath, { dirMode: DIR_MODE, socketMode: SOCKET_MODE, what: 'Workload API socket' });
-  server.on('error', (err) => logger.error('Workload API server error', { error: err.message }));
   logger.info('Starting Workload API', { address: socketPath, network: 'unix' });
 
   let closing: Promise<void> | undefined;
   return {
     socketPath,
     close() {
-      closing ??= (async () => {
-        shutdown.abort();
-        await closeServer(server, sessions, options.clock, options.closeGraceMs ?? 5000);
-        await unlinkSocket(socketPath);
-      })();
+      // Open streams end at once (UNAVAILABLE) on the shutdown signal; then GOAWAY and the grace period.
+      closing ??= (shutdown.abort(), server.close());
       return closing;
     },
   };
-}
-
-async function closeServer(server: http2.Http2Server, sessions: Set<http2.ServerHttp2Session>, clock: Clock, graceMs: number): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // GOAWAY: in-flight calls finish (streams end at once, on the shutdown signal); a session still
-  // open after the grace period is cut.
-  for (const session of sessions) session.close();
-  const cancelForce = clock.after(graceMs, () => {
-    for (const session of sessions) session.destroy();
-  });
-  await closed;
-  cancelForce();
 }
