@@ -35,12 +35,12 @@ interface BadCase {
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
 
 const cliCases: readonly BadCase[] = [
-  { name: 'malformed -spiffeID', args: create({ spiffeID: 'example.org/workload' }), stderr: ['Error: scheme is missing or invalid: "example.org/workload"'] },
-  { name: '-spiffeID with a dot segment', args: create({ spiffeID: 'spiffe://example.org/a/../b' }), stderr: ['Error: path cannot contain dot segments: "spiffe://example.org/a/../b"'] },
+  { name: 'malformed -spiffeID', args: create({ spiffeID: 'example.org/workload' }), stderr: ['Error: scheme is missing or invalid'] },
+  { name: '-spiffeID with a dot segment', args: create({ spiffeID: 'spiffe://example.org/a/../b' }), stderr: ['Error: path cannot contain dot segments'] },
   {
     name: 'malformed -parentID',
     args: create({ parentID: 'spiffe://Example.org/agent' }),
-    stderr: ['Error: trust domain characters are limited to lowercase letters, numbers, dots, dashes, and underscores: "spiffe://Example.org/agent"'],
+    stderr: ['Error: trust domain characters are limited to lowercase letters, numbers, dots, dashes, and underscores'],
   },
   {
     name: '-spiffeID of another trust domain',
@@ -63,7 +63,7 @@ const cliCases: readonly BadCase[] = [
   {
     name: 'update of an unknown entry ID',
     args: ['entry', 'update', '-entryID', UNKNOWN_ID, '-parentID', AGENT, '-spiffeID', WORKLOAD, '-selector', 'unix:uid:1'],
-    stderr: ['Failed to update the following entry (code: NotFound, msg: "entry not found"):', 'Error: failed to update one or more entries'],
+    stderr: ['Failed to update the following entry (code: NotFound, msg: "failed to update entry"):', 'Error: failed to update one or more entries'],
   },
   {
     name: 'delete of an unknown entry ID',

@@ -8,7 +8,7 @@ import { SpiffeId } from '@tspire/spiffe';
 import { goQuote } from '../output/go-quote.js';
 import { CliError } from '../output/rpc-error.js';
 import { formatRfc3339Utc } from '../output/rfc3339.js';
-import { toInt32 } from './parse-helpers.js';
+import { spiffeIdErrorMessage, toInt32 } from './parse-helpers.js';
 
 /** The required -spiffeID flag, parsed. */
 export function requireSpiffeId(text: string): SpiffeId {
@@ -16,7 +16,7 @@ export function requireSpiffeId(text: string): SpiffeId {
   try {
     return SpiffeId.parse(text);
   } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err));
+    throw new CliError(spiffeIdErrorMessage(text, err)); // go-spiffe's words, as SPIRE prints them
   }
 }
 
