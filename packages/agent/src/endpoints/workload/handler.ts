@@ -146,38 +146,15 @@ async function* streamResponses<Desc extends DescMessage>(
   schema: Desc,
   compose: (update: WorkloadUpdate, first: boolean) => MessageShape<Desc> | undefined,
 ): AsyncGenerator<MessageShape<Desc>, void, undefined> {
-  const { signal, dispose } = eitherSignal(ctx.signal, deps.shutdownSignal);
-  try {
-    let previous: MessageShape<Desc> | undefined;
-    for await (const update of watchUpdates(deps.identities, selectors, signal)) {
-      const response = compose(update, previous === undefined);
-      if (response === undefined || (previous !== undefined && equals(schema, previous, response))) continue;
-      previous = response;
-      yield response;
-    }
-  } finally {
-    dispose();
+  let previous: MessageShape<Desc> | undefined;
+  for await (const update of watchUpdates(deps.identities, selectors, ctx.signal, deps.shutdownSignal)) {
+    const response = compose(update, previous === undefined);
+    if (response === undefined || (previous !== undefined && equals(schema, previous, response))) continue;
+    previous = response;
+    yield response;
   }
   // The loop ends only on abort: the client went away (nothing to send) or the endpoint stops.
   if (deps.shutdownSignal?.aborted === true) throw new ConnectError(SHUTTING_DOWN_MESSAGE, Code.Unavailable);
-}
-
-/** A signal that aborts with either input; `dispose` detaches it (the shutdown signal lives long). */
-function eitherSignal(request: AbortSignal, shutdown: AbortSignal | undefined): { signal: AbortSignal; dispose: () => void } {
-  if (shutdown === undefined) return { signal: request, dispose: () => {} };
-  const controller = new AbortController();
-  // Passing the source's reason on spares a new DOMException (with its stack) per ended stream.
-  const abort = (): void => controller.abort(request.aborted ? request.reason : shutdown.reason);
-  if (request.aborted || shutdown.aborted) abort();
-  request.addEventListener('abort', abort);
-  shutdown.addEventListener('abort', abort);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      request.removeEventListener('abort', abort);
-      shutdown.removeEventListener('abort', abort);
-    },
-  };
 }
 
 function requireAudience(audience: readonly string[]): readonly string[] {

@@ -50,4 +50,19 @@ describe('watchUpdates', () => {
     await early.return();
     assert.equal(source.subscriberCount, 0);
   });
+
+  it('also returns when the stop signal (endpoint shutdown) aborts, with the call still open', async () => {
+    const source = new InMemoryIdentitySource({ bundle: new SpiffeBundle(TD) });
+    const call = new AbortController();
+    const stop = new AbortController();
+    const updates = watchUpdates(source, SELECTORS, call.signal, stop.signal);
+    await updates.next();
+    const waiting = updates.next();
+    stop.abort();
+    assert.equal((await waiting).done, true);
+    assert.equal(source.subscriberCount, 0);
+    assert.equal(call.signal.aborted, false);
+    const afterStop = watchUpdates(source, SELECTORS, new AbortController().signal, stop.signal);
+    assert.equal((await afterStop.next()).done, true, 'a stream opened after the stop yields nothing');
+  });
 });

@@ -7,7 +7,9 @@ import type { Selector, WorkloadIdentitySource, WorkloadUpdate } from './identit
 
 /**
  * Yields `source.matchingIdentities(selectors)` now and again after every change notification,
- * until `signal` aborts (then it returns). Subscribes before the first read, so no change is
+ * until `signal` (the call) or `stopSignal` (the endpoint shutting down) aborts; then it returns.
+ * Two signals rather than one combined: a combining AbortController per stream costs more than
+ * the stream's own work on a short-lived connection. Subscribes before the first read, so no change is
  * missed, and unsubscribes however the iteration ends.
  * @example
  * for await (const update of watchUpdates(source, selectors, ctx.signal)) send(compose(update));
@@ -16,6 +18,7 @@ export async function* watchUpdates(
   source: WorkloadIdentitySource,
   selectors: readonly Selector[],
   signal: AbortSignal,
+  stopSignal?: AbortSignal,
 ): AsyncGenerator<WorkloadUpdate, void, undefined> {
   let changed = false;
   let wake: (() => void) | undefined;
@@ -24,18 +27,21 @@ export async function* watchUpdates(
     wake?.();
   });
   const onAbort = (): void => wake?.();
+  const stopped = (): boolean => signal.aborted || stopSignal?.aborted === true;
   signal.addEventListener('abort', onAbort);
+  stopSignal?.addEventListener('abort', onAbort);
   try {
-    while (!signal.aborted) {
+    while (!stopped()) {
       // Cleared before the read: a change during the read or while the consumer handles the
       // state is caught by the next turn.
       changed = false;
       yield source.matchingIdentities(selectors);
-      if (!changed && !signal.aborted) await new Promise<void>((resolve) => (wake = resolve));
+      if (!changed && !stopped()) await new Promise<void>((resolve) => (wake = resolve));
       wake = undefined;
     }
   } finally {
     signal.removeEventListener('abort', onAbort);
+    stopSignal?.removeEventListener('abort', onAbort);
     unsubscribe();
   }
 }

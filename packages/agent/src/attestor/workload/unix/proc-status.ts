@@ -28,20 +28,23 @@ function numbers(pid: number, key: string, text: string): number[] {
  * @throws WorkloadAttestorError ERR_AGENT_UNIX_ATTESTATION when a line is missing or malformed.
  */
 export function parseProcStatus(status: string, pid: number): ProcessIds {
-  const lines = new Map<string, string>();
-  for (const line of status.split('\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0) lines.set(line.slice(0, colon), line.slice(colon + 1));
-  }
+  // Only three of the ~55 lines matter: find them instead of splitting the whole file (this runs
+  // once per Workload API connection).
+  const line = (key: string): string | undefined => {
+    const at = status.startsWith(`${key}:`) ? 0 : status.indexOf(`\n${key}:`) + 1;
+    if (at === 0 && !status.startsWith(`${key}:`)) return undefined;
+    const end = status.indexOf('\n', at);
+    return status.slice(at + key.length + 1, end < 0 ? undefined : end);
+  };
   const effective = (key: 'Uid' | 'Gid'): number => {
-    const text = lines.get(key);
+    const text = line(key);
     if (text === undefined) return fail(pid, `no ${key} line`);
     const ids = numbers(pid, key, text);
     // real, effective, saved, filesystem: SPIRE selects on the effective id.
     if (ids.length !== 4) return fail(pid, `${key} has ${ids.length} ids, expected 4`);
     return ids[1]!;
   };
-  const groups = lines.get('Groups');
+  const groups = line('Groups');
   if (groups === undefined) return fail(pid, 'no Groups line');
   return { uid: effective('Uid'), gid: effective('Gid'), supplementaryGids: numbers(pid, 'Groups', groups) };
 }
