@@ -6,6 +6,8 @@
 import type { PluginDataInput } from '@tspire/common';
 import type { Decoded, PlainObject, Schema } from '@tspire/common';
 import { x509PopAgentConfigSchema } from '../attestor/node/x509pop.js';
+import { DEFAULT_DOCKER_SOCKET_URL, dockerAttestorConfigSchema } from '../attestor/workload/docker/config.js';
+import { buildUnixAttestorConfig, unixAttestorConfigSchema } from '../attestor/workload/unix/config.js';
 import { IGNORED, absolutePath, fail } from './raw.js';
 import type {
   AgentKeyManagerConfig,
@@ -23,19 +25,9 @@ const x509popSchema = {
 
 const diskKeyManagerSchema = { directory: 'string' } as const satisfies Schema;
 
-const unixSchema = { discover_workload_path: 'bool', workload_size_limit: 'int' } as const satisfies Schema;
-
-const dockerSchema = {
-  docker_socket_path: 'string',
-  docker_version: 'string',
-  podman_socket_path: 'string',
-  podman_socket_path_template: 'string',
-  container_id_cgroup_matchers: 'stringList',
-  use_new_container_locator: 'bool',
-  verbose_container_locator_logs: 'bool',
-  // Image signature verification settings; tspire has none, so their contents are not checked.
-  sigstore: 'any',
-} as const satisfies Schema;
+// The workload attestors' own schemas: one definition of their plugin_data keys.
+const unixSchema = unixAttestorConfigSchema;
+const dockerSchema = dockerAttestorConfigSchema;
 
 /** Plugin type -> name -> plugin_data schema, for the agent plugins tspire has built in. */
 export const SUPPORTED_PLUGINS: Readonly<Record<string, Readonly<Record<string, Schema>>>> = {
@@ -47,7 +39,7 @@ export const SUPPORTED_PLUGINS: Readonly<Record<string, Readonly<Record<string, 
 /** SPIRE agent plugin types tspire does not implement at all. */
 export const UNSUPPORTED_PLUGIN_TYPES = ['SVIDStore'] as const;
 
-export const DEFAULT_DOCKER_SOCKET = 'unix:///var/run/docker.sock';
+export const DEFAULT_DOCKER_SOCKET = DEFAULT_DOCKER_SOCKET_URL;
 
 export type { PluginDataInput };
 
@@ -81,11 +73,7 @@ export function buildNodeAttestor(name: string, input: PluginDataInput<Schema>):
 }
 
 function buildUnix(input: PluginDataInput<typeof unixSchema>): UnixWorkloadAttestorConfig {
-  return {
-    name: 'unix',
-    discoverWorkloadPath: input.data.discover_workload_path ?? false,
-    workloadSizeLimit: input.data.workload_size_limit ?? 0,
-  };
+  return { name: 'unix', ...buildUnixAttestorConfig(input.data) };
 }
 
 /** `unix:///var/run/docker.sock` -> `/var/run/docker.sock`; other schemes are refused. */
