@@ -3,7 +3,7 @@
  * do not require the security header, as in SPIRE).
  */
 import { Code, ConnectError, type Interceptor } from '@connectrpc/connect';
-import { toConnectError, type Logger } from '@tspire/common';
+import { errorBoundaryInterceptor as sharedErrorBoundary, toConnectError, type Logger } from '@tspire/common';
 
 /** The metadata every Workload API call must carry, with the value `true`, exactly once. */
 export const SECURITY_HEADER = 'workload.spiffe.io';
@@ -27,21 +27,5 @@ export const securityHeaderInterceptor: Interceptor = (next) => async (req) => {
  * message and are logged, never sent.
  */
 export function errorBoundaryInterceptor(logger: Logger): Interceptor {
-  return (next) => async (req) => {
-    try {
-      const res = await next(req);
-      if (!res.stream) return res;
-      return { ...res, message: mapStreamErrors(res.message, logger) };
-    } catch (err) {
-      throw toConnectError(err, { logger });
-    }
-  };
-}
-
-async function* mapStreamErrors<T>(messages: AsyncIterable<T>, logger: Logger): AsyncIterable<T> {
-  try {
-    yield* messages;
-  } catch (err) {
-    throw toConnectError(err, { logger });
-  }
+  return sharedErrorBoundary((err) => toConnectError(err, { logger }));
 }
