@@ -13,6 +13,7 @@ import { dirname } from 'node:path';
 import { after, before, test } from 'node:test';
 import { AgentFixture } from './lib/agent-fixture.js';
 import { fetchX509, fetchedIds, pollUntil, type FetchResult, type RunAs } from './lib/workload-clients.js';
+import { otherUidSkipReason } from './lib/other-uids.js';
 
 const A: RunAs = { uid: 60001, gid: 60001 };
 const B: RunAs = { uid: 60002, gid: 60002 };
@@ -21,7 +22,7 @@ const ID_A = 'spiffe://example.org/workload/uid-a';
 const ID_B = 'spiffe://example.org/workload/uid-b';
 const ID_A_AND_GID_B = 'spiffe://example.org/workload/uid-a-gid-b';
 
-const skip = process.getuid?.() === 0 ? false : 'needs root to run workloads as other uids with setpriv (run the e2e tests as root, as CI does)';
+const skip = otherUidSkipReason(60001);
 let fixture: AgentFixture | undefined;
 
 before(async () => {

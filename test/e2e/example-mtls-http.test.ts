@@ -14,6 +14,7 @@ import { after, before, test } from 'node:test';
 import { AgentFixture } from './lib/agent-fixture.js';
 import { repoRoot } from './lib/processes.js';
 import { pollUntil, type RunAs } from './lib/workload-clients.js';
+import { otherUidSkipReason } from './lib/other-uids.js';
 
 const SERVER_ID = 'spiffe://example.org/example/server';
 const CLIENT_ID = 'spiffe://example.org/example/client';
@@ -24,7 +25,7 @@ const INTRUDER_UID: RunAs = { uid: 60013, gid: 60013 };
 /** Short enough for two rotations in well under a minute (SPIRE renews at about half life). */
 const SVID_TTL_SECONDS = '20';
 const exampleDist = join(repoRoot, 'examples/mtls-http/dist');
-const skip = process.getuid?.() === 0 ? false : 'needs root to run the example workloads as other uids with setpriv';
+const skip = otherUidSkipReason(CLIENT_UID.uid, CLIENT_UID.gid);
 
 interface LogLine {
   readonly event: string;

@@ -19,6 +19,7 @@ import { after, before, describe, test } from 'node:test';
 import { TrustDomain, X509Bundle, verifyX509Svid } from '@tspire/spiffe';
 import { Daemon, bins, repoRoot, run, tempDir, waitForSocket } from './lib/processes.js';
 import { ServerProcess, assertOk, waitForOutput, writeServerConf } from './lib/server-fixture.js';
+import { otherUidSkipReason } from './lib/other-uids.js';
 
 const exec = promisify(execFile);
 const helperBin = join(repoRoot, 'packages/cli/dist/bin/spiffe-helper.js');
@@ -39,6 +40,8 @@ function findPostgres(): { bin: string; uid: number; gid: number } | string {
   for (const tool of ['/usr/bin/setpriv', '/usr/sbin/runuser', '/usr/bin/psql', '/usr/bin/openssl']) {
     if (!existsSync(tool)) return `${tool} is missing`;
   }
+  const unreachable = otherUidSkipReason(Number(uid), Number(gid));
+  if (unreachable) return unreachable;
   return { bin: join(base, versions[0], 'bin'), uid: Number(uid), gid: Number(gid) };
 }
 

@@ -17,13 +17,14 @@ import { tempDir } from '../e2e/lib/processes.js';
 import { ServerProcess, assertOk, waitForOutput, writeServerConf } from '../e2e/lib/server-fixture.js';
 import { NativeDaemon, missingPeers, peerPath, pollUntil, runNative } from './lib/peers.js';
 import { agentConfText, agentDirs, parseToken, startTspireAgent, tspireAgentCli, uid } from './lib/stacks.js';
+import { otherUidSkipReason } from '../e2e/lib/other-uids.js';
 
 const NODE_ID = 'spiffe://example.org/agent/sdk-mtls';
 const SDK_ID = 'spiffe://example.org/workload/tspire-sdk';
 const GO_ID = 'spiffe://example.org/workload/go-spiffe';
 const OTHER_ID = 'spiffe://example.org/workload/someone-else';
 const GO_UID = 65534; // nobody: the go-spiffe peer's own workload identity
-const skip = missingPeers('go-spiffe:mtls', 'go-spiffe:workloadclient');
+const skip = missingPeers('go-spiffe:mtls', 'go-spiffe:workloadclient') || otherUidSkipReason(GO_UID);
 const tmp = tempDir('tspire-interop-sdk-mtls-');
 const agentFiles = agentDirs(tmp.path, 'agent');
 let server: ServerProcess | undefined;

@@ -14,6 +14,7 @@ import { ServerProcess, assertOk, waitForOutput, writeServerConf } from '../e2e/
 import { AUDIENCE, runGoClient, runPyClient } from './lib/clients.js';
 import { NativeDaemon, missingPeers, peerPath, pollUntil, runNative } from './lib/peers.js';
 import { agentConfText, agentDirs, parseToken, startTspireAgent, tspireAgentCli, uid } from './lib/stacks.js';
+import { otherUidSkipReason } from '../e2e/lib/other-uids.js';
 
 const NODE_ID = 'spiffe://example.org/agent/interop';
 const WORKLOAD_ID = 'spiffe://example.org/workload/go-and-py';
@@ -75,7 +76,7 @@ describe('go-spiffe v2 workloadapi.Client against the tspire agent', { skip: mis
   });
 });
 
-describe('go-spiffe spiffetls mTLS on SVIDs from the tspire agent', { skip: missingPeers('go-spiffe:mtls') }, () => {
+describe('go-spiffe spiffetls mTLS on SVIDs from the tspire agent', { skip: missingPeers('go-spiffe:mtls') || otherUidSkipReason(MTLS_CLIENT_UID) }, () => {
   test('a server and a client of different uids authenticate each other by SPIFFE ID', async () => {
     await pollUntil('our agent to serve the mTLS client uid', async () => {
       const fetched = await runNative('setpriv', [`--reuid=${MTLS_CLIENT_UID}`, `--regid=${MTLS_CLIENT_UID}`, '--clear-groups', peerPath('go-spiffe:workloadclient'), '-socket', agentFiles.socket, '-x509-only'], {
